@@ -1,0 +1,409 @@
+"""A tiny GPT: a decoder-only transformer small enough to train on a laptop.
+
+Chapter 5 explains every piece of this file: token and position embeddings, pre-norm decoder
+blocks (causal self-attention, then a feed-forward MLP, each wrapped in a residual connection),
+a final layer norm and a language-model head that shares its weights with the token embedding.
+Chapter 6 explains the key/value cache that makes generation fast.
+
+The layout follows GPT-2 closely enough that the weights of a ``transformers`` GPT-2 model load
+into :class:`GPT` and give the same logits (see :meth:`GPT.from_hf_gpt2`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["GPTConfig", "GPT", "KVCache"]
+
+
+@dataclass
+class GPTConfig:
+    """The shape of a :class:`GPT`. Chapter 5 explains what each number controls."""
+
+    vocab_size: int = 65
+    block_size: int = 64  # context length: the most tokens the model can look at
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    dropout: float = 0.0
+    bias: bool = True
+    # GPT-2 uses the tanh approximation of GELU ("gelu_new" in transformers); "none" is exact GELU.
+    gelu_approximate: str = "tanh"
+
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"GPTConfig.{name} must be a positive integer, got {value!r}.")
+        if self.n_embd % self.n_head != 0:
+            raise ValueError(
+                f"GPTConfig.n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}) "
+                "so that every attention head gets the same width; change one of them."
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"GPTConfig.dropout must be in [0, 1), got {self.dropout!r}.")
+        if self.gelu_approximate not in ("tanh", "none"):
+            raise ValueError(
+                "GPTConfig.gelu_approximate must be 'tanh' or 'none', "
+                f"got {self.gelu_approximate!r}."
+            )
+
+
+class KVCache:
+    """Keys and values of every layer for the tokens the model has already seen.
+
+    Chapter 6 explains why: when generating, each new token only needs its own query, key and
+    value; the keys and values of earlier tokens never change, so we keep them instead of
+    recomputing the whole sequence at every step. Create one per generation, pass it to
+    ``model(idx, kv_cache=cache)``, and feed only the new tokens on later calls.
+    """
+
+    def __init__(self, n_layer: int) -> None:
+        self.keys: list[Tensor | None] = [None] * n_layer
+        self.values: list[Tensor | None] = [None] * n_layer
+        self.length = 0  # how many positions are stored (same for every layer)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def update(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
+        """Append this layer's new keys/values ([B, heads, T, head_dim]); return all of them."""
+        past_k, past_v = self.keys[layer], self.values[layer]
+        if past_k is not None and past_v is not None:
+            k = torch.cat((past_k, k), dim=2)
+            v = torch.cat((past_v, v), dim=2)
+        self.keys[layer], self.values[layer] = k, v
+        return k, v
+
+    def reset(self) -> None:
+        """Forget everything, e.g. before a new prompt."""
+        self.keys = [None] * len(self.keys)
+        self.values = [None] * len(self.values)
+        self.length = 0
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention where each position sees only itself and earlier positions."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.n_head = config.n_head
+        self.dropout = config.dropout
+        # One matrix computes queries, keys and values together: one big matmul beats three.
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.resid_dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x: Tensor, cache: KVCache | None = None, layer: int = 0) -> Tensor:
+        batch, seq, width = x.shape
+        q, k, v = self.qkv(x).split(width, dim=2)
+        # [B, T, C] -> [B, heads, T, head_dim]: each head attends independently.
+        q, k, v = (t.view(batch, seq, self.n_head, -1).transpose(1, 2) for t in (q, k, v))
+
+        past = 0
+        if cache is not None:
+            past = cache.length
+            k, v = cache.update(layer, k, v)
+
+        mask = None
+        is_causal = past == 0 and seq > 1
+        if past > 0 and seq > 1:
+            # New queries sit after `past` cached keys: query i may see keys 0 .. past + i.
+            mask = torch.ones(seq, past + seq, dtype=torch.bool, device=x.device).tril(past)
+        y = F.scaled_dot_product_attention(
+            q,
+            k,
+            v,
+            attn_mask=mask,
+            dropout_p=self.dropout if self.training else 0.0,
+            is_causal=is_causal,
+        )
+        y = y.transpose(1, 2).reshape(batch, seq, width)
+        return self.resid_dropout(self.proj(y))
+
+
+class MLP(nn.Module):
+    """The feed-forward part of a block: widen 4x, GELU, project back."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU(approximate=config.gelu_approximate)
+        self.proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.dropout(self.proj(self.gelu(self.fc(x))))
+
+
+class Block(nn.Module):
+    """One pre-norm decoder block: x + attention(norm(x)), then x + mlp(norm(x))."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x: Tensor, cache: KVCache | None = None, layer: int = 0) -> Tensor:
+        x = x + self.attn(self.ln_1(x), cache, layer)
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    """The tiny GPT of Chapter 5: token ids in, next-token logits (and optionally a loss) out."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.tok_emb = nn.Embedding(config.vocab_size, config.n_embd)
+        self.pos_emb = nn.Embedding(config.block_size, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        # Weight tying: reading a token in and writing it out use the same vectors.
+        self.lm_head.weight = self.tok_emb.weight
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """GPT-2 initialisation: small normal weights, zero biases, damped residual outputs."""
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                nn.init.zeros_(module.bias)
+            if isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        # Each block adds two outputs to the residual stream; scaling them keeps its variance
+        # from growing with depth.
+        residual_std = 0.02 / math.sqrt(2 * self.config.n_layer)
+        for block in self.blocks:
+            nn.init.normal_(block.attn.proj.weight, mean=0.0, std=residual_std)
+            nn.init.normal_(block.mlp.proj.weight, mean=0.0, std=residual_std)
+
+    def forward(
+        self,
+        idx: Tensor,
+        targets: Tensor | None = None,
+        *,
+        kv_cache: KVCache | None = None,
+    ) -> tuple[Tensor, Tensor | None]:
+        """Return ``(logits [B, T, vocab], loss)``; loss is the mean cross-entropy or None.
+
+        With ``kv_cache``, ``idx`` holds only the tokens the cache has not seen yet; their
+        positions continue after the cached ones. Targets equal to -100 are ignored in the loss.
+        """
+        if idx.dim() != 2:
+            raise ValueError(
+                f"GPT expects token ids shaped [batch, time], got shape {tuple(idx.shape)}; "
+                "add a batch dimension with idx.unsqueeze(0)."
+            )
+        past = kv_cache.length if kv_cache is not None else 0
+        seq = idx.shape[1]
+        if past + seq > self.config.block_size:
+            raise ValueError(
+                f"The model's context is {self.config.block_size} tokens but got {past + seq} "
+                f"({past} cached + {seq} new). Keep only the last {self.config.block_size} tokens "
+                "(gentle_llm.generate does this for you)."
+            )
+        if kv_cache is not None and len(kv_cache.keys) != len(self.blocks):
+            raise ValueError(
+                f"This KV cache has {len(kv_cache.keys)} layers but the model has "
+                f"{len(self.blocks)}; create it with KVCache(model.config.n_layer)."
+            )
+
+        positions = torch.arange(past, past + seq, device=idx.device)
+        x = self.drop(self.tok_emb(idx) + self.pos_emb(positions))
+        for layer, block in enumerate(self.blocks):
+            x = block(x, kv_cache, layer)
+        if kv_cache is not None:
+            kv_cache.length += seq
+        logits = self.lm_head(self.ln_f(x))
+
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        return logits, loss
+
+    # -- counting -------------------------------------------------------------------------
+
+    def parameter_counts(self) -> dict[str, int]:
+        """Parameters by component (Chapter 5 tallies them); the tied LM head adds 0."""
+        counts = {
+            "token_embedding": self.tok_emb.weight.numel(),
+            "position_embedding": self.pos_emb.weight.numel(),
+            "attention": 0,
+            "mlp": 0,
+            "layer_norms": 0,
+            "lm_head": 0,
+        }
+        for block in self.blocks:
+            counts["attention"] += _count(block.attn)
+            counts["mlp"] += _count(block.mlp)
+            counts["layer_norms"] += _count(block.ln_1) + _count(block.ln_2)
+        counts["layer_norms"] += _count(self.ln_f)
+        if self.lm_head.weight is not self.tok_emb.weight:
+            counts["lm_head"] = self.lm_head.weight.numel()
+        counts["total"] = sum(counts.values())
+        return counts
+
+    def num_parameters(self) -> int:
+        """Number of distinct trainable numbers (tied weights counted once)."""
+        return sum(p.numel() for p in self.parameters())
+
+    # -- GPT-2 weights from / to transformers ---------------------------------------------
+
+    @classmethod
+    def from_hf_gpt2(
+        cls,
+        source: nn.Module | Mapping[str, Tensor],
+        *,
+        n_head: int | None = None,
+        gelu_approximate: str = "tanh",
+    ) -> GPT:
+        """Build a GPT holding the weights of a ``transformers`` GPT-2 model or state dict.
+
+        A model (``GPT2LMHeadModel`` or ``GPT2Model``) carries its own config. A bare state dict
+        does not say how many heads it has: pass ``n_head`` (and ``gelu_approximate="none"`` if
+        the model used exact GELU). GPT-2 stores linear layers as ``Conv1D`` with the weight
+        transposed, so those are transposed here.
+        """
+        if isinstance(source, nn.Module):
+            hf_config = source.config
+            _check_hf_gpt2_config(hf_config)
+            n_head = hf_config.n_head
+            gelu_approximate = "tanh" if hf_config.activation_function == "gelu_new" else "none"
+            state = source.state_dict()
+        else:
+            state = dict(source)
+            if n_head is None:
+                raise ValueError(
+                    "A GPT-2 state dict does not record the number of attention heads; "
+                    "call GPT.from_hf_gpt2(state_dict, n_head=...)."
+                )
+        prefix = "transformer." if "transformer.wte.weight" in state else ""
+        if prefix + "wte.weight" not in state:
+            raise ValueError(
+                "This does not look like a GPT-2 state dict (no 'transformer.wte.weight' or "
+                "'wte.weight' key)."
+            )
+        wte = state[prefix + "wte.weight"]
+        wpe = state[prefix + "wpe.weight"]
+        n_layer = 1 + max(
+            int(key[len(prefix) :].split(".")[1]) for key in state if key.startswith(prefix + "h.")
+        )
+        config = GPTConfig(
+            vocab_size=wte.shape[0],
+            block_size=wpe.shape[0],
+            n_layer=n_layer,
+            n_head=n_head,
+            n_embd=wte.shape[1],
+            bias=True,
+            gelu_approximate=gelu_approximate,
+        )
+        model = cls(config)
+        ours = {
+            "tok_emb.weight": wte,
+            "pos_emb.weight": wpe,
+            "ln_f.weight": state[prefix + "ln_f.weight"],
+            "ln_f.bias": state[prefix + "ln_f.bias"],
+        }
+        for i in range(n_layer):
+            for hf_name, our_name, transpose in _GPT2_BLOCK_NAMES:
+                tensor = state[f"{prefix}h.{i}.{hf_name}"]
+                ours[f"blocks.{i}.{our_name}"] = tensor.t() if transpose else tensor
+        ours["lm_head.weight"] = ours["tok_emb.weight"]
+        model.load_state_dict({k: v.detach().clone() for k, v in ours.items()})
+        return model
+
+    def to_hf_gpt2_state_dict(self) -> dict[str, Tensor]:
+        """Our weights under ``GPT2LMHeadModel``'s names and layouts (Conv1D = transposed)."""
+        if not self.config.bias:
+            raise ValueError("GPT-2 has biases everywhere; only a GPT with bias=True converts.")
+        state = {
+            "transformer.wte.weight": self.tok_emb.weight,
+            "transformer.wpe.weight": self.pos_emb.weight,
+            "transformer.ln_f.weight": self.ln_f.weight,
+            "transformer.ln_f.bias": self.ln_f.bias,
+            "lm_head.weight": self.lm_head.weight,
+        }
+        for i, block in enumerate(self.blocks):
+            ours = dict(block.named_parameters())
+            for hf_name, our_name, transpose in _GPT2_BLOCK_NAMES:
+                tensor = ours[our_name]
+                state[f"transformer.h.{i}.{hf_name}"] = tensor.t() if transpose else tensor
+        return {k: v.detach().clone().contiguous() for k, v in state.items()}
+
+    def to_hf_gpt2(self) -> Any:
+        """A ``transformers.GPT2LMHeadModel`` (eval mode) with our weights, built offline."""
+        from transformers import GPT2Config, GPT2LMHeadModel
+
+        cfg = self.config
+        hf_config = GPT2Config(
+            vocab_size=cfg.vocab_size,
+            n_positions=cfg.block_size,
+            n_embd=cfg.n_embd,
+            n_layer=cfg.n_layer,
+            n_head=cfg.n_head,
+            activation_function="gelu_new" if cfg.gelu_approximate == "tanh" else "gelu",
+            resid_pdrop=cfg.dropout,
+            embd_pdrop=cfg.dropout,
+            attn_pdrop=cfg.dropout,
+            bos_token_id=None,
+            eos_token_id=None,
+            pad_token_id=None,
+        )
+        hf_model = GPT2LMHeadModel(hf_config)
+        hf_model.load_state_dict(self.to_hf_gpt2_state_dict(), strict=False)
+        return hf_model.eval()
+
+
+# (name in GPT-2, our name, stored transposed in GPT-2)
+_GPT2_BLOCK_NAMES = [
+    ("ln_1.weight", "ln_1.weight", False),
+    ("ln_1.bias", "ln_1.bias", False),
+    ("attn.c_attn.weight", "attn.qkv.weight", True),
+    ("attn.c_attn.bias", "attn.qkv.bias", False),
+    ("attn.c_proj.weight", "attn.proj.weight", True),
+    ("attn.c_proj.bias", "attn.proj.bias", False),
+    ("ln_2.weight", "ln_2.weight", False),
+    ("ln_2.bias", "ln_2.bias", False),
+    ("mlp.c_fc.weight", "mlp.fc.weight", True),
+    ("mlp.c_fc.bias", "mlp.fc.bias", False),
+    ("mlp.c_proj.weight", "mlp.proj.weight", True),
+    ("mlp.c_proj.bias", "mlp.proj.bias", False),
+]
+
+
+def _check_hf_gpt2_config(hf_config: Any) -> None:
+    """Refuse GPT-2 variants whose maths differs from ours instead of silently diverging."""
+    problems = []
+    if hf_config.activation_function not in ("gelu_new", "gelu"):
+        problems.append(f"activation_function={hf_config.activation_function!r}")
+    if not math.isclose(hf_config.layer_norm_epsilon, 1e-5):
+        problems.append(f"layer_norm_epsilon={hf_config.layer_norm_epsilon}")
+    if not getattr(hf_config, "scale_attn_weights", True):
+        problems.append("scale_attn_weights=False")
+    if getattr(hf_config, "scale_attn_by_inverse_layer_idx", False):
+        problems.append("scale_attn_by_inverse_layer_idx=True")
+    if problems:
+        raise ValueError(
+            "This GPT-2 variant cannot be reproduced by gentle_llm's GPT: "
+            + ", ".join(problems)
+            + ". Use activation 'gelu_new' or 'gelu', epsilon 1e-5 and standard scaling."
+        )
+
+
+def _count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
