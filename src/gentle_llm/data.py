@@ -1,0 +1,273 @@
+"""Training data: the corpus, its token stream, the train/validation split, batches, evaluation.
+
+Chapter 7 explains training data: a language model learns from one long stream of token ids.
+We cut the stream once into a training part (the first 90 %) and a validation part (the last
+10 %), draw random windows from the training part as batches, and judge the model on the whole
+validation part, which it never trains on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import torch
+
+__all__ = [
+    "TRAIN_FRACTION",
+    "BatchSampler",
+    "TokenData",
+    "Tokenizer",
+    "bpe_dataset",
+    "char_dataset",
+    "encode_stream",
+    "evaluate_full",
+    "load_tinyshakespeare",
+    "train_val_split",
+]
+
+TRAIN_FRACTION = 0.9
+"""The share of the stream used for training; the rest is validation (Chapter 7)."""
+
+S = TypeVar("S", str, torch.Tensor, Sequence[int])
+
+
+class Tokenizer(Protocol):
+    """What this module needs from a tokenizer (Chapter 3 builds the real ones)."""
+
+    @property
+    def vocab_size(self) -> int: ...
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def decode(self, ids: Sequence[int]) -> str: ...
+
+
+def load_tinyshakespeare() -> str:
+    """Return the Tiny Shakespeare corpus (about 1.1 million characters) as one string.
+
+    The file comes through the asset registry, so it is read from the cache or the offline
+    mirror when there is one (Chapter 7 uses it as the training corpus).
+    """
+    from gentle_llm.assets import fetch
+
+    return fetch("tinyshakespeare").read_text(encoding="utf-8")
+
+
+def train_val_split(stream: S, train_fraction: float = TRAIN_FRACTION) -> tuple[S, S]:
+    """Cut a stream into its first ``train_fraction`` (training) and the rest (validation).
+
+    The split is by position, not at random: neighbouring characters are strongly related,
+    so a random split would leak training text into validation (Chapter 7).
+    """
+    if not 0.0 < train_fraction < 1.0:
+        raise ValueError(
+            f"train_fraction must be between 0 and 1 (exclusive), got {train_fraction}; "
+            "the course uses 0.9."
+        )
+    if len(stream) < 2:
+        raise ValueError(
+            f"cannot split a stream of length {len(stream)}: give at least 2 tokens "
+            "(in practice thousands)."
+        )
+    cut = int(len(stream) * train_fraction)
+    cut = min(max(cut, 1), len(stream) - 1)
+    return stream[:cut], stream[cut:]
+
+
+def encode_stream(text: str, tokenizer: Tokenizer) -> torch.Tensor:
+    """Encode a whole text into one 1-D tensor of token ids.
+
+    Ids are stored as ``uint16`` when the vocabulary fits (a quarter of the memory of int64);
+    :class:`BatchSampler` and :func:`evaluate_full` widen them to int64 when they index.
+    """
+    ids = tokenizer.encode(text)
+    dtype = torch.uint16 if tokenizer.vocab_size <= 2**16 else torch.int64
+    return torch.tensor(ids, dtype=torch.int64).to(dtype)
+
+
+@dataclass
+class TokenData:
+    """A tokenised corpus cut into training and validation streams, with its tokenizer."""
+
+    train: torch.Tensor
+    val: torch.Tensor
+    tokenizer: Any
+
+    @property
+    def vocab_size(self) -> int:
+        """The number of distinct token ids (the model's ``vocab_size``)."""
+        return int(self.tokenizer.vocab_size)
+
+
+def char_dataset(text: str | None = None) -> TokenData:
+    """Character-level token streams of ``text`` (default: Tiny Shakespeare), split 90/10.
+
+    The vocabulary is every character that appears in the whole text (65 for Tiny
+    Shakespeare), so the validation part never meets an unknown character.
+    """
+    from gentle_llm.tokenizers import CharTokenizer
+
+    if text is None:
+        text = load_tinyshakespeare()
+    if not text:
+        raise ValueError("the text is empty: give the corpus to train on (a non-empty string).")
+    tokenizer = CharTokenizer.from_text(text)
+    train, val = train_val_split(encode_stream(text, tokenizer))
+    return TokenData(train=train, val=val, tokenizer=tokenizer)
+
+
+def bpe_dataset(tokenizer: Tokenizer, text: str | None = None) -> TokenData:
+    """Token streams of ``text`` (default: Tiny Shakespeare) under a trained BPE tokenizer.
+
+    The text is split 90/10 by characters *before* encoding, so the character-level and
+    BPE experiments validate on exactly the same passage of text.
+    """
+    if text is None:
+        text = load_tinyshakespeare()
+    if not text:
+        raise ValueError("the text is empty: give the corpus to train on (a non-empty string).")
+    train_text, val_text = train_val_split(text)
+    return TokenData(
+        train=encode_stream(train_text, tokenizer),
+        val=encode_stream(val_text, tokenizer),
+        tokenizer=tokenizer,
+    )
+
+
+def _check_stream(tokens: torch.Tensor, block_size: int, what: str) -> torch.Tensor:
+    if not isinstance(tokens, torch.Tensor) or tokens.dim() != 1:
+        raise TypeError(
+            f"{what} must be a 1-D torch tensor of token ids (see encode_stream), got "
+            f"{type(tokens).__name__}"
+            + (f" of shape {tuple(tokens.shape)}" if isinstance(tokens, torch.Tensor) else "")
+        )
+    if block_size < 1:
+        raise ValueError(f"block_size must be at least 1, got {block_size}.")
+    if len(tokens) < block_size + 1:
+        raise ValueError(
+            f"{what} has {len(tokens)} tokens but one window needs block_size + 1 = "
+            f"{block_size + 1}: use a longer text or a smaller block_size."
+        )
+    return tokens.long()
+
+
+class BatchSampler:
+    """Draws random training windows: inputs ``x`` and the same windows shifted by one, ``y``.
+
+    Chapter 7 explains why random windows work: every position of a window is a training
+    example (predict the next token from the ones before), and random starts keep batches
+    varied. All rows are gathered in one indexing operation, so sampling costs next to nothing
+    beside a training step.
+
+    One *global* batch of ``batch_size`` windows is drawn per optimizer step from a private
+    ``torch.Generator``; it is then cut into ``micro_steps`` micro-batches (gradient
+    accumulation) and ``world_size`` slices (one per process under DDP). Every process draws
+    the same global batch and keeps its own slice, so the batch a step learns from is the same
+    however the work is split.
+    """
+
+    def __init__(
+        self,
+        tokens: torch.Tensor,
+        block_size: int,
+        batch_size: int,
+        *,
+        seed: int = 0,
+        micro_steps: int = 1,
+        rank: int = 0,
+        world_size: int = 1,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+        if micro_steps < 1 or world_size < 1:
+            raise ValueError("micro_steps and world_size must be at least 1.")
+        if batch_size % (micro_steps * world_size) != 0:
+            raise ValueError(
+                f"batch_size {batch_size} does not split evenly into {micro_steps} accumulation "
+                f"step(s) x {world_size} process(es): choose a batch_size that is a multiple of "
+                f"{micro_steps * world_size}."
+            )
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank must be in [0, {world_size}), got {rank}.")
+        self.device = torch.device(device)
+        self.tokens = _check_stream(tokens, block_size, "the training stream").to(self.device)
+        self.block_size = block_size
+        self.batch_size = batch_size
+        self.micro_steps = micro_steps
+        self.rank = rank
+        self.world_size = world_size
+        self.generator = torch.Generator(device="cpu")
+        self.generator.manual_seed(seed)
+        self._offsets = torch.arange(block_size + 1, device=self.device)
+
+    def sample(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Return this process's micro-batches ``[(x, y), ...]`` for one optimizer step.
+
+        Each ``x`` and ``y`` has shape ``(batch_size // (micro_steps * world_size), block_size)``.
+        """
+        n_starts = len(self.tokens) - self.block_size
+        starts = torch.randint(n_starts, (self.batch_size,), generator=self.generator)
+        per_rank = self.batch_size // (self.micro_steps * self.world_size)
+        mine = starts.view(self.micro_steps, self.world_size, per_rank)[:, self.rank]
+        windows = self.tokens[mine.to(self.device)[..., None] + self._offsets]
+        return [(w[:, :-1], w[:, 1:]) for w in windows.unbind(0)]
+
+    def get_state(self) -> torch.Tensor:
+        """The generator's state, to store in a checkpoint for an exact resume."""
+        return self.generator.get_state()
+
+    def set_state(self, state: torch.Tensor) -> None:
+        """Restore a state saved by :meth:`get_state`."""
+        self.generator.set_state(state)
+
+
+@torch.no_grad()
+def evaluate_full(
+    model: torch.nn.Module,
+    val_tokens: torch.Tensor,
+    block_size: int,
+    batch_size: int = 64,
+    *,
+    device: torch.device | str | None = None,
+    autocast: Any = None,
+) -> float:
+    """Mean per-token loss over the whole validation stream (Chapter 7).
+
+    The stream is cut into non-overlapping windows of ``block_size`` tokens, each predicting
+    the token after every position. The last, shorter piece (fewer than ``block_size`` + 1
+    tokens) is dropped, so each of the ``(len(val_tokens) - 1) // block_size`` windows counts
+    equally and the number is the same on every run and every machine. The model is put in
+    evaluation mode (no dropout) for the pass and given back in the mode it came in.
+
+    ``model(x, y)`` must return ``(logits, loss)`` with ``loss`` the mean over the batch's
+    tokens. ``autocast`` is an optional context manager (mixed precision on a GPU).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+    tokens = _check_stream(val_tokens, block_size, "the validation stream")
+    if device is None:
+        device = next(model.parameters()).device
+    n_windows = (len(tokens) - 1) // block_size
+    used = n_windows * block_size
+    inputs = tokens[:used].view(n_windows, block_size)
+    targets = tokens[1 : used + 1].view(n_windows, block_size)
+    was_training = model.training
+    model.eval()
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    try:
+        for start in range(0, n_windows, batch_size):
+            x = inputs[start : start + batch_size].to(device, non_blocking=True)
+            y = targets[start : start + batch_size].to(device, non_blocking=True)
+            if autocast is None:
+                _, loss = model(x, y)
+            else:
+                with autocast:
+                    _, loss = model(x, y)
+            # The loss is a mean over this batch; weight it by its token count for the total.
+            total += loss.double() * x.numel()
+    finally:
+        model.train(was_training)
+    return float(total.item() / used)

@@ -1,0 +1,61 @@
+"""The setup every lab notebook runs first: device, seeds, and the QUICK/FULL switch.
+
+``QUICK`` is True on a CPU (small settings that finish in minutes, the ones stored in the book
+and checked in CI) and False on a GPU; set ``GENTLE_LLM_QUICK=0`` or ``1`` to choose yourself.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+
+import numpy as np
+import torch
+
+QUICK: bool = True
+
+
+def pick_device() -> torch.device:
+    """The best available device: CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch so a notebook gives the same numbers every run."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def setup(seed: int = 0, *, verbose: bool = True) -> torch.device:
+    """Pick the device, seed everything, set ``QUICK`` and print what was found.
+
+    The printed line names only the kind of device, never its model or memory, so the
+    stored notebook output is the same on every CPU machine.
+    """
+    global QUICK
+    device = pick_device()
+    choice = os.environ.get("GENTLE_LLM_QUICK", "")
+    QUICK = device.type == "cpu" if choice == "" else choice not in ("0", "false", "no")
+    seed_everything(seed)
+    # Pretty matplotlib defaults, set once here so every lab's figures look alike.
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"figure.figsize": (7, 3.5), "figure.dpi": 100, "axes.grid": True})
+    if verbose:
+        mode = "QUICK (CPU-sized settings)" if QUICK else "FULL (GPU-sized settings)"
+        print(f"gentle_llm ready: device={device.type}, mode={mode}, seed={seed}")
+    return device
+
+
+def environment_report() -> str:
+    """Versions and device in one string (machine-dependent: print it in an ignored cell)."""
+    return (
+        f"Python {platform.python_version()}, torch {torch.__version__}, "
+        f"device {pick_device().type}"
+    )

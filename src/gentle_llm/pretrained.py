@@ -1,0 +1,102 @@
+"""A real pretrained LLM on a laptop: SmolLM2-135M-Instruct.
+
+Chapter 1 uses it to show what a model is made of and how it generates text. The weights come
+from a 4-bit GGUF file (the asset ``smollm2-135m-instruct-gguf``: from the Hugging Face hub
+online, or from the offline mirror). ``transformers`` de-quantises it to float32 on load, which
+takes about half a minute, so the converted model is saved once as safetensors in the cache and
+later loads take a few seconds. Everyone, online or offline, gets exactly the same weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+from gentle_llm import assets
+
+SMOLLM2_ASSET = "smollm2-135m-instruct-gguf"
+SMOLLM2_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+_CONVERTED_MARKER = "gentle_llm_converted.json"
+
+
+def converted_dir() -> Path:
+    """Where the float32 safetensors copy of SmolLM2 lives once converted."""
+    sha = assets.get_asset(SMOLLM2_ASSET).files[0].sha256
+    return assets.cache_dir() / "converted" / f"smollm2-135m-instruct-{sha[:12]}"
+
+
+def _convert_gguf(destination: Path) -> None:
+    """De-quantise the GGUF file into a plain transformers folder at ``destination``."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf_path = assets.fetch(SMOLLM2_ASSET)
+    tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32
+    )
+    # transformers refuses to save a model it loaded from GGUF, so rebuild a clean one of the
+    # same architecture and copy the de-quantised weights across.
+    config = model.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    clean = type(model)(config)
+    clean.load_state_dict(model.state_dict())
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=destination.parent, prefix=".converting-"))
+    try:
+        clean.save_pretrained(staging, safe_serialization=True)
+        tokenizer.save_pretrained(staging)
+        (staging / _CONVERTED_MARKER).write_text(
+            json.dumps({"source": gguf_path.name, "hub_id": SMOLLM2_HUB_ID}), encoding="utf-8"
+        )
+        if (destination / _CONVERTED_MARKER).exists():
+            return  # another process (a parallel test worker) finished first
+        if destination.exists():
+            shutil.rmtree(destination)
+        os.replace(staging, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _quiet_transformers():
+    """Hide transformers' progress bars and notices so notebook outputs stay the same whether
+    or not the conversion cache already existed."""
+    from transformers.utils import logging
+
+    verbosity = logging.get_verbosity()
+    bars_on = logging.is_progress_bar_enabled()
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(verbosity)
+        if bars_on:
+            logging.enable_progress_bar()
+
+
+@functools.lru_cache(maxsize=1)
+def load_smollm2():
+    """Load SmolLM2-135M-Instruct as ``(model, tokenizer)``: float32, eval mode, on the CPU.
+
+    The tokenizer carries the model's chat template. The result is cached for the process,
+    so several cells (or tests) share one copy; move it with ``model.to(device)`` if needed.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = converted_dir()
+    with _quiet_transformers():
+        if not (folder / _CONVERTED_MARKER).exists():
+            _convert_gguf(folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    model.eval()
+    return model, tokenizer
