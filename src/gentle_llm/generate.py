@@ -1,0 +1,271 @@
+"""Turning next-token logits into text: greedy decoding and sampling.
+
+Chapter 6 explains the whole loop: the model gives a score (logit) for every token in the
+vocabulary; we reshape those scores into a probability distribution (repetition penalty,
+temperature, top-k, top-p), pick one token, append it, and repeat. A key/value cache
+(:class:`gentle_llm.model.KVCache`) makes each step cost one token instead of the whole context.
+
+Policy for long inputs: the model can only look at its last ``block_size`` tokens, so a prompt
+longer than that is truncated on the left (its oldest tokens are dropped), and so is the
+running text once it outgrows the context. Positions in :class:`~gentle_llm.model.GPT` are
+learned, so a cache cannot slide along with the window: once the window is full, every step
+recomputes the window without the cache, exactly as the uncached path does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from gentle_llm.model import GPT, KVCache
+
+__all__ = ["SamplingConfig", "next_token_distribution", "generate", "stream"]
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """How to pick each next token. Chapter 6 explains every knob.
+
+    ``temperature=0`` means greedy decoding (always the most likely token). ``top_k=None`` and
+    ``top_p=None`` switch those filters off; ``repetition_penalty=1.0`` switches the penalty
+    off. Generation stops after ``max_new_tokens`` tokens or when it picks one of
+    ``stop_tokens`` (which is not returned). The same ``seed`` gives the same text; ``seed=None``
+    draws from torch's global random generator.
+    """
+
+    max_new_tokens: int = 200
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+    repetition_penalty: float = 1.0
+    stop_tokens: tuple[int, ...] = ()
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.max_new_tokens) or self.max_new_tokens < 0:
+            raise ValueError(
+                f"max_new_tokens must be a whole number >= 0, got {self.max_new_tokens!r}."
+            )
+        if not _is_number(self.temperature) or self.temperature < 0:
+            raise ValueError(
+                f"temperature must be a number >= 0 (0 means greedy), got {self.temperature!r}."
+            )
+        if self.top_k is not None and (not _is_int(self.top_k) or self.top_k < 1):
+            raise ValueError(
+                f"top_k must be a whole number >= 1 (or None to keep every token), "
+                f"got {self.top_k!r}."
+            )
+        if self.top_p is not None and (not _is_number(self.top_p) or not 0.0 < self.top_p <= 1.0):
+            raise ValueError(
+                f"top_p must be in (0, 1] (or None to switch it off), got {self.top_p!r}."
+            )
+        if not _is_number(self.repetition_penalty) or self.repetition_penalty <= 0:
+            raise ValueError(
+                "repetition_penalty must be a number > 0 (1.0 means no penalty, above 1 "
+                f"discourages repeats), got {self.repetition_penalty!r}."
+            )
+        stops = tuple(self.stop_tokens)
+        if not all(_is_int(t) for t in stops):
+            raise ValueError(f"stop_tokens must be token ids (ints), got {self.stop_tokens!r}.")
+        object.__setattr__(self, "stop_tokens", stops)
+        if self.seed is not None and not _is_int(self.seed):
+            raise ValueError(f"seed must be an int or None, got {self.seed!r}.")
+
+
+def next_token_distribution(
+    logits: Tensor,
+    config: SamplingConfig,
+    *,
+    previous: Sequence[int] | Tensor | None = None,
+) -> Tensor:
+    """Probabilities of the next token from its logits (last dimension = vocabulary).
+
+    The steps, in this order:
+
+    1. repetition penalty: for every token id in ``previous``, a positive logit is divided by
+       the penalty and a negative one multiplied by it (so a penalty > 1 always lowers it);
+    2. temperature: greedy (``0``) returns all probability on the highest logit (the lowest id
+       wins a tie); otherwise logits are divided by the temperature;
+    3. top-k: logits below the k-th largest are removed (ties with it are kept);
+    4. softmax;
+    5. top-p (nucleus): keep the most likely tokens until their total reaches ``top_p`` (the
+       token that crosses it is kept), then renormalise.
+    """
+    logits = logits.detach().float()
+    if previous is not None and config.repetition_penalty != 1.0:
+        ids = torch.as_tensor(previous, dtype=torch.long, device=logits.device).unique()
+        if ids.numel() > 0:
+            logits = logits.clone()
+            seen = logits[..., ids]
+            seen = torch.where(
+                seen > 0, seen / config.repetition_penalty, seen * config.repetition_penalty
+            )
+            logits[..., ids] = seen
+
+    if config.temperature == 0:
+        best = logits.argmax(dim=-1, keepdim=True)
+        return torch.zeros_like(logits).scatter_(-1, best, 1.0)
+    logits = logits / config.temperature
+
+    if config.top_k is not None and config.top_k < logits.shape[-1]:
+        kth = torch.topk(logits, config.top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+
+    probs = torch.softmax(logits, dim=-1)
+
+    if config.top_p is not None and config.top_p < 1.0:
+        sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+        mass_before = sorted_probs.cumsum(dim=-1) - sorted_probs
+        sorted_probs = sorted_probs.masked_fill(mass_before >= config.top_p, 0.0)
+        probs = torch.zeros_like(probs).scatter_(-1, order, sorted_probs)
+        probs = probs / probs.sum(dim=-1, keepdim=True)
+    return probs
+
+
+def stream(
+    model: nn.Module | Callable[..., Any],
+    prompt_ids: Sequence[int] | Tensor,
+    config: SamplingConfig | None = None,
+    *,
+    use_cache: bool = True,
+) -> Iterator[int]:
+    """Yield new token ids one at a time, as soon as each is chosen (Chapter 6).
+
+    ``model`` is our :class:`~gentle_llm.model.GPT` or any callable mapping ids ``[1, T]`` to
+    logits ``[1, T, vocab]`` (a tensor, a ``(logits, loss)`` tuple, or an object with
+    ``.logits`` such as a ``transformers`` model). The KV cache is used only with our GPT.
+    The prompt itself is not yielded. See the module docstring for prompts longer than the
+    context.
+    """
+    config = config or SamplingConfig()
+    block_size, vocab_size = _model_limits(model)
+    prompt = _check_prompt(prompt_ids, vocab_size)
+    device = _device_of(model)
+    generator = None
+    if config.seed is not None:
+        generator = torch.Generator().manual_seed(config.seed)
+    cache = KVCache(model.config.n_layer) if use_cache and isinstance(model, GPT) else None
+
+    was_training = isinstance(model, nn.Module) and model.training
+    if isinstance(model, nn.Module):
+        model.eval()
+    try:
+        tokens = list(prompt)
+        pending = tokens if block_size is None else tokens[-block_size:]
+        for _ in range(config.max_new_tokens):
+            with torch.inference_mode():
+                idx = torch.tensor([pending], dtype=torch.long, device=device)
+                output = model(idx) if cache is None else model(idx, kv_cache=cache)
+                logits = _last_logits(output)
+                if vocab_size is None:
+                    vocab_size = logits.shape[-1]
+                    _check_prompt(prompt, vocab_size)
+                probs = next_token_distribution(logits, config, previous=tokens)
+                if config.temperature == 0:
+                    token = int(probs.argmax())
+                else:
+                    token = int(torch.multinomial(probs.cpu(), 1, generator=generator))
+            if token in config.stop_tokens:
+                return
+            tokens.append(token)
+            yield token
+            if cache is not None and len(cache) < block_size:
+                pending = [token]
+            else:
+                # No cache, or the window is full: positions shift, so recompute the window.
+                cache = None
+                pending = tokens if block_size is None else tokens[-block_size:]
+    finally:
+        if was_training:
+            model.train()
+
+
+def generate(
+    model: nn.Module | Callable[..., Any],
+    prompt_ids: Sequence[int] | Tensor,
+    config: SamplingConfig | None = None,
+    *,
+    use_cache: bool = True,
+) -> list[int]:
+    """Generate and return the new token ids (without the prompt). Chapter 6 explains it.
+
+    Same arguments as :func:`stream`; the result is ``list(stream(...))``.
+    """
+    return list(stream(model, prompt_ids, config, use_cache=use_cache))
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and not math.isnan(float(value))
+    )
+
+
+def _model_limits(model: Any) -> tuple[int | None, int | None]:
+    """The context length and vocabulary size, when the model tells us."""
+    config = getattr(model, "config", None)
+    block = getattr(config, "block_size", None) or getattr(config, "n_positions", None)
+    vocab = getattr(config, "vocab_size", None)
+    return block, vocab
+
+
+def _device_of(model: Any) -> torch.device:
+    if isinstance(model, nn.Module):
+        for param in model.parameters():
+            return param.device
+    return torch.device("cpu")
+
+
+def _check_prompt(prompt_ids: Sequence[int] | Tensor, vocab_size: int | None) -> list[int]:
+    if isinstance(prompt_ids, Tensor):
+        if prompt_ids.is_floating_point() or prompt_ids.is_complex():
+            raise TypeError("prompt_ids must hold integer token ids, not floats.")
+        if prompt_ids.dim() == 2 and prompt_ids.shape[0] == 1:
+            prompt_ids = prompt_ids[0]
+        if prompt_ids.dim() != 1:
+            raise ValueError(
+                f"prompt_ids must be one sequence of token ids, got shape "
+                f"{tuple(prompt_ids.shape)}; generate one prompt at a time."
+            )
+        ids = prompt_ids.tolist()
+    elif isinstance(prompt_ids, str):
+        raise TypeError("prompt_ids must be token ids; encode the text with a tokenizer first.")
+    else:
+        ids = list(prompt_ids)
+        if not all(_is_int(t) for t in ids):
+            raise TypeError("prompt_ids must be a list of int token ids.")
+    if not ids:
+        raise ValueError(
+            "The prompt is empty: the model needs at least one token to continue from. "
+            "Encode some text first (for a character model even a single newline will do)."
+        )
+    if vocab_size is not None:
+        for position, token in enumerate(ids):
+            if not 0 <= token < vocab_size:
+                raise ValueError(
+                    f"Token id {token} at position {position} is outside the model's vocabulary "
+                    f"(ids 0 to {vocab_size - 1}). Encode the prompt with the tokenizer the "
+                    "model was trained with."
+                )
+    return ids
+
+
+def _last_logits(output: Any) -> Tensor:
+    """Logits of the last position, from a tensor, a (logits, loss) tuple or a model output."""
+    if isinstance(output, tuple):
+        output = output[0]
+    output = getattr(output, "logits", output)
+    return output[0, -1]
