@@ -1,0 +1,366 @@
+"""From token ids to vectors, and what the vectors can tell us.
+
+Chapter 3 explains the ideas this module puts into code:
+
+* an embedding matrix is a table with one row of numbers per token id; "embedding a token" is
+  just reading its row;
+* two vectors point the same way when their **cosine similarity** is near 1, which lets us ask a
+  model's embedding table which tokens it treats as neighbours (:func:`nearest_tokens`);
+* hundreds of dimensions can be squeezed onto a page with a principal-component projection
+  (:func:`project_2d`), losing most of the detail but keeping the broadest patterns;
+* a **sentence embedding** model (all-MiniLM-L6-v2 here) turns a whole sentence into one vector,
+  so that sentences with similar meanings land close together — the idea behind semantic search
+  and retrieval (:class:`SentenceEncoder`, :func:`semantic_search`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = [
+    "cosine_similarity",
+    "word_vector",
+    "nearest_tokens",
+    "PCAResult",
+    "pca",
+    "project_2d",
+    "mean_pool",
+    "SentenceEncoder",
+    "SearchHit",
+    "semantic_search",
+    "MINILM_ASSET",
+]
+
+MINILM_ASSET = "all-minilm-l6-v2"
+
+
+# ---------------------------------------------------------------------------- similarity
+
+
+def _as_matrix(x: Tensor, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a torch tensor, got {type(x).__name__}.")
+    if x.dim() not in (1, 2):
+        raise ValueError(
+            f"{name} must be one vector [dim] or a stack of vectors [n, dim], got shape "
+            f"{tuple(x.shape)}."
+        )
+    if x.numel() == 0:
+        raise ValueError(f"{name} is empty: there are no vectors to compare.")
+    return x.float() if not x.is_floating_point() else x
+
+
+def cosine_similarity(a: Tensor, b: Tensor, eps: float = 1e-8) -> Tensor:
+    """How closely vectors point the same way: 1 same direction, 0 unrelated, -1 opposite.
+
+    ``a`` and ``b`` are each one vector ``[dim]`` or a stack ``[n, dim]``; every vector of ``a``
+    is compared with every vector of ``b``. Two single vectors give a number (0-D tensor), a
+    vector and a stack give ``[n]``, two stacks give the ``[n_a, n_b]`` table. The length of the
+    vectors plays no part; an all-zero vector has no direction and scores 0 against everything.
+    """
+    a2, b2 = _as_matrix(a, "a"), _as_matrix(b, "b")
+    if a2.shape[-1] != b2.shape[-1]:
+        raise ValueError(
+            f"a and b must have the same number of dimensions to be compared, got "
+            f"{a2.shape[-1]} and {b2.shape[-1]}."
+        )
+    a_unit = F.normalize(a2.reshape(-1, a2.shape[-1]), dim=-1, eps=eps)
+    b_unit = F.normalize(b2.reshape(-1, b2.shape[-1]), dim=-1, eps=eps)
+    table = a_unit @ b_unit.T
+    if a.dim() == 1 and b.dim() == 1:
+        return table[0, 0]
+    if a.dim() == 1:
+        return table[0]
+    if b.dim() == 1:
+        return table[:, 0]
+    return table
+
+
+# ---------------------------------------------------------------------------- token neighbours
+
+
+def _encode_word(tokenizer: Any, word: str) -> list[int]:
+    try:  # Hugging Face tokenizers would otherwise add special tokens such as BERT's [CLS]
+        ids = tokenizer.encode(word, add_special_tokens=False)
+    except TypeError:  # gentle_llm's own tokenizers take just the text
+        ids = tokenizer.encode(word)
+    return list(ids)
+
+
+def _check_embedding_matrix(embedding_matrix: Tensor) -> None:
+    if not isinstance(embedding_matrix, Tensor) or embedding_matrix.dim() != 2:
+        shape = tuple(embedding_matrix.shape) if isinstance(embedding_matrix, Tensor) else None
+        raise ValueError(
+            "embedding_matrix must be a 2-D tensor [vocab_size, dim], e.g. "
+            f"model.get_input_embeddings().weight; got {shape or type(embedding_matrix).__name__}."
+        )
+
+
+def word_vector(embedding_matrix: Tensor, tokenizer: Any, word: str) -> tuple[Tensor, list[int]]:
+    """The embedding of ``word`` and the token ids it was made from.
+
+    The word is tokenized exactly as given, so the leading space matters: in most LLM
+    vocabularies ``" king"`` (a word in the middle of a sentence) and ``"king"`` are different
+    tokens. A word that is one token gets that token's row of the table. A word split into
+    several tokens gets the average of their rows — a rough stand-in, since the model itself
+    never sees such an average; prefer the single-token form where there is one.
+    """
+    _check_embedding_matrix(embedding_matrix)
+    if not isinstance(word, str) or not word.strip():
+        raise ValueError(f"word must be a non-empty string such as ' king', got {word!r}.")
+    ids = _encode_word(tokenizer, word)
+    if not ids:
+        raise ValueError(f"The tokenizer turned {word!r} into no tokens at all; try another word.")
+    unknown = getattr(tokenizer, "unk_token_id", None)
+    if unknown is not None and unknown in ids:
+        raise ValueError(
+            f"{word!r} is not in this tokenizer's vocabulary (it became the unknown token); "
+            "try another spelling or a more common word."
+        )
+    vocab_size = embedding_matrix.shape[0]
+    if max(ids) >= vocab_size or min(ids) < 0:
+        raise ValueError(
+            f"{word!r} has token ids up to {max(ids)}, but the embedding matrix has only "
+            f"{vocab_size} rows: the tokenizer and the matrix belong to different models."
+        )
+    with torch.no_grad():
+        vector = embedding_matrix[ids].float().mean(dim=0)
+    return vector, ids
+
+
+def nearest_tokens(
+    embedding_matrix: Tensor,
+    tokenizer: Any,
+    word: str,
+    k: int = 10,
+    *,
+    exclude_self: bool = True,
+) -> list[tuple[str, float]]:
+    """The ``k`` tokens whose embeddings are most cosine-similar to ``word``'s.
+
+    Returns ``(token text, similarity)`` pairs, most similar first; the token text is what the
+    tokenizer decodes the id to (with its leading space, if it has one). The tokens ``word``
+    itself is made of are left out unless ``exclude_self=False``. See :func:`word_vector` for
+    how words of several tokens are handled.
+    """
+    vector, ids = word_vector(embedding_matrix, tokenizer, word)
+    vocab_size = embedding_matrix.shape[0]
+    available = vocab_size - (len(set(ids)) if exclude_self else 0)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= available:
+        raise ValueError(f"k must be a whole number from 1 to {available}, got {k!r}.")
+    with torch.no_grad():
+        scores = cosine_similarity(vector, embedding_matrix.float())
+        if exclude_self:
+            scores[ids] = float("-inf")
+        top = torch.topk(scores, k)
+    return [
+        (tokenizer.decode([int(i)]), float(s))
+        for s, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)
+    ]
+
+
+# ---------------------------------------------------------------------------- projections
+
+
+class PCAResult(NamedTuple):
+    """What :func:`pca` found: coordinates, the directions used, and how much they explain."""
+
+    coords: Tensor  # [n, n_components]: each input vector's position along each direction
+    components: Tensor  # [n_components, dim]: the directions (unit vectors), widest first
+    explained_variance_ratio: Tensor  # [n_components]: share of the total spread each keeps
+
+
+def pca(vectors: Tensor, n_components: int = 2) -> PCAResult:
+    """Principal component analysis: the ``n_components`` directions along which the vectors
+    spread out most, and each vector's coordinates along them.
+
+    Computed exactly with an SVD of the centred data (no randomness). A direction and its
+    opposite are equally good, so each direction's sign is fixed to make its largest
+    coordinate positive: the same input always gives the same picture.
+    """
+    if not isinstance(vectors, Tensor) or vectors.dim() != 2:
+        raise ValueError("vectors must be a 2-D tensor [n, dim]: one row per vector.")
+    n, dim = vectors.shape
+    if n < 2:
+        raise ValueError(f"Need at least 2 vectors to find the directions they spread in, got {n}.")
+    if isinstance(n_components, bool) or not isinstance(n_components, int):
+        raise ValueError(f"n_components must be a whole number, got {n_components!r}.")
+    if not 1 <= n_components <= min(n, dim):
+        raise ValueError(
+            f"n_components must be from 1 to {min(n, dim)} (the smaller of the number of "
+            f"vectors and their size) here, got {n_components}."
+        )
+    with torch.no_grad():
+        data = vectors.detach().to(torch.float64)  # float64: a stable picture on any machine
+        centred = data - data.mean(dim=0, keepdim=True)
+        _, singular_values, vh = torch.linalg.svd(centred, full_matrices=False)
+        components = vh[:n_components]
+        coords = centred @ components.T
+        biggest = coords.abs().argmax(dim=0)
+        signs = torch.sign(coords[biggest, torch.arange(n_components)])
+        signs[signs == 0] = 1.0
+        components = components * signs[:, None]
+        coords = coords * signs[None, :]
+        variance = singular_values**2
+        total = variance.sum()
+        ratio = variance[:n_components] / total if total > 0 else torch.zeros(n_components)
+    return PCAResult(
+        coords.to(torch.float32), components.to(torch.float32), ratio.to(torch.float32)
+    )
+
+
+def project_2d(vectors: Tensor) -> Tensor:
+    """Flatten ``[n, dim]`` vectors to ``[n, 2]`` points for a scatter plot (PCA, see :func:`pca`).
+
+    Chapter 3 explains what such a picture can and cannot show: distances along the two
+    widest directions survive, everything in the other ``dim - 2`` directions is lost.
+    """
+    return pca(vectors, 2).coords
+
+
+# ---------------------------------------------------------------------------- sentence embeddings
+
+
+def mean_pool(token_embeddings: Tensor, attention_mask: Tensor) -> Tensor:
+    """Average each sentence's token vectors, skipping padding: ``[b, t, d], [b, t] -> [b, d]``.
+
+    This is how all-MiniLM-L6-v2 turns its per-token outputs into one sentence vector.
+    """
+    if token_embeddings.dim() != 3 or attention_mask.shape != token_embeddings.shape[:2]:
+        raise ValueError(
+            "mean_pool expects token_embeddings [batch, tokens, dim] and an attention_mask "
+            f"[batch, tokens]; got {tuple(token_embeddings.shape)} and "
+            f"{tuple(attention_mask.shape)}."
+        )
+    mask = attention_mask.to(token_embeddings.dtype).unsqueeze(-1)
+    counts = mask.sum(dim=1).clamp(min=1.0)  # a row of only padding would divide by zero
+    return (token_embeddings * mask).sum(dim=1) / counts
+
+
+@functools.lru_cache(maxsize=2)
+def _load_sentence_model(asset_name: str) -> tuple[Any, Any]:
+    from transformers import AutoModel, AutoTokenizer
+
+    from gentle_llm import assets
+    from gentle_llm.pretrained import _quiet_transformers
+
+    folder = assets.fetch(asset_name)
+    with _quiet_transformers():
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModel.from_pretrained(folder, dtype=torch.float32)
+    model.eval()
+    return model, tokenizer
+
+
+def _check_sentences(sentences: Sequence[str], name: str = "sentences") -> list[str]:
+    if isinstance(sentences, str):
+        raise TypeError(f"{name} must be a list of strings, not one string: wrap it as [text].")
+    sentences = list(sentences)
+    if not sentences:
+        raise ValueError(f"{name} is empty: give at least one sentence.")
+    for i, sentence in enumerate(sentences):
+        if not isinstance(sentence, str):
+            raise TypeError(f"{name}[{i}] is a {type(sentence).__name__}, not a string.")
+        if not sentence.strip():
+            raise ValueError(f"{name}[{i}] is blank: an empty sentence has no meaning to embed.")
+    return sentences
+
+
+class SentenceEncoder:
+    """Turns sentences into unit-length vectors whose closeness reflects closeness of meaning.
+
+    Uses all-MiniLM-L6-v2 (a 6-layer BERT model, 22.7 M parameters, 384-dimensional output)
+    from the course's asset registry, loaded once per process. Each sentence is tokenized, run
+    through the model, its token vectors averaged (:func:`mean_pool`) and the result scaled to
+    length 1, so the dot product of two embeddings *is* their cosine similarity. Text longer
+    than ``max_length`` tokens (256, what the model was trained with) is cut off.
+    """
+
+    def __init__(
+        self, asset_name: str = MINILM_ASSET, *, device: str | torch.device = "cpu"
+    ) -> None:
+        self.model, self.tokenizer = _load_sentence_model(asset_name)
+        self.device = torch.device(device)
+        self.max_length = 256
+
+    @property
+    def dim(self) -> int:
+        """The size of each sentence vector (384 for all-MiniLM-L6-v2)."""
+        return int(self.model.config.hidden_size)
+
+    def encode(self, sentences: Sequence[str], batch_size: int = 32) -> Tensor:
+        """Embed each sentence: ``[len(sentences), dim]`` on the CPU, each row of length 1."""
+        sentences = _check_sentences(sentences)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
+        model = self.model.to(self.device)
+        chunks = []
+        with torch.no_grad():
+            for start in range(0, len(sentences), batch_size):
+                batch = self.tokenizer(
+                    sentences[start : start + batch_size],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                ).to(self.device)
+                tokens = model(**batch).last_hidden_state
+                pooled = mean_pool(tokens, batch["attention_mask"])
+                chunks.append(F.normalize(pooled, dim=-1).cpu())
+        return torch.cat(chunks)
+
+    def __repr__(self) -> str:
+        return f"SentenceEncoder(all-MiniLM-L6-v2, dim={self.dim}, device={self.device.type})"
+
+
+class SearchHit(NamedTuple):
+    """One result of :func:`semantic_search`."""
+
+    score: float  # cosine similarity between the query and this sentence
+    index: int  # where the sentence is in the list searched
+    sentence: str
+
+
+def semantic_search(
+    query: str,
+    sentences: Sequence[str],
+    encoder: SentenceEncoder | None = None,
+    k: int = 3,
+    *,
+    sentence_embeddings: Tensor | None = None,
+) -> list[SearchHit]:
+    """The ``k`` sentences closest in meaning to ``query``, best first.
+
+    This is the retrieval step of a search engine or of retrieval-augmented generation (RAG):
+    embed the query, compare it with every stored sentence's embedding, keep the top ``k``.
+    Pass ``sentence_embeddings`` (from ``encoder.encode(sentences)``) to skip re-embedding the
+    same sentences for every query.
+    """
+    if not isinstance(query, str) or not query.strip():
+        raise ValueError(f"query must be a non-empty string, got {query!r}.")
+    sentences = _check_sentences(sentences)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(sentences):
+        raise ValueError(
+            f"k must be a whole number from 1 to {len(sentences)} (the number of sentences), "
+            f"got {k!r}."
+        )
+    encoder = encoder if encoder is not None else SentenceEncoder()
+    if sentence_embeddings is None:
+        sentence_embeddings = encoder.encode(sentences)
+    elif sentence_embeddings.shape != (len(sentences), encoder.dim):
+        raise ValueError(
+            f"sentence_embeddings has shape {tuple(sentence_embeddings.shape)}, expected "
+            f"{(len(sentences), encoder.dim)}: compute it with encoder.encode(sentences)."
+        )
+    scores = cosine_similarity(encoder.encode([query])[0], sentence_embeddings)
+    top = torch.topk(scores, k)
+    return [
+        SearchHit(float(s), int(i), sentences[int(i)])
+        for s, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)
+    ]
