@@ -8,7 +8,8 @@ validation part, which it never trains on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -229,10 +230,12 @@ def evaluate_full(
     model: torch.nn.Module,
     val_tokens: torch.Tensor,
     block_size: int,
-    batch_size: int = 64,
+    batch_size: int = 128,
     *,
     device: torch.device | str | None = None,
-    autocast: Any = None,
+    autocast: Callable[[], AbstractContextManager] | None = None,
+    rank: int = 0,
+    world_size: int = 1,
 ) -> float:
     """Mean per-token loss over the whole validation stream (Chapter 7).
 
@@ -243,7 +246,9 @@ def evaluate_full(
     evaluation mode (no dropout) for the pass and given back in the mode it came in.
 
     ``model(x, y)`` must return ``(logits, loss)`` with ``loss`` the mean over the batch's
-    tokens. ``autocast`` is an optional context manager (mixed precision on a GPU).
+    tokens. ``autocast`` optionally makes a context manager for each forward pass (mixed
+    precision on a GPU). Under DDP, pass ``rank`` and ``world_size``: each process scores its
+    share of the windows and the sums are added up across processes.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
@@ -254,20 +259,23 @@ def evaluate_full(
     used = n_windows * block_size
     inputs = tokens[:used].view(n_windows, block_size)
     targets = tokens[1 : used + 1].view(n_windows, block_size)
+    # Contiguous shares per process; the sums are added exactly, whatever the split.
+    share = -(-n_windows // world_size)
+    mine = range(rank * share, min((rank + 1) * share, n_windows))
     was_training = model.training
     model.eval()
     total = torch.zeros((), dtype=torch.float64, device=device)
     try:
-        for start in range(0, n_windows, batch_size):
-            x = inputs[start : start + batch_size].to(device, non_blocking=True)
-            y = targets[start : start + batch_size].to(device, non_blocking=True)
-            if autocast is None:
+        for start in range(mine.start, mine.stop, batch_size):
+            stop = min(start + batch_size, mine.stop)
+            x = inputs[start:stop].to(device, non_blocking=True)
+            y = targets[start:stop].to(device, non_blocking=True)
+            with autocast() if autocast is not None else nullcontext():
                 _, loss = model(x, y)
-            else:
-                with autocast:
-                    _, loss = model(x, y)
             # The loss is a mean over this batch; weight it by its token count for the total.
             total += loss.double() * x.numel()
     finally:
         model.train(was_training)
+    if world_size > 1:
+        torch.distributed.all_reduce(total)
     return float(total.item() / used)

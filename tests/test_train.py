@@ -1,0 +1,351 @@
+"""Tests of gentle_llm.train: schedule, optimizer, loop, exact resume, checkpoints, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from gentle_llm import cli
+from gentle_llm.data import TokenData, load_tinyshakespeare
+from gentle_llm.model import GPT, GPTConfig
+from gentle_llm.tokenizers import CharTokenizer
+from gentle_llm.train import (
+    PRESETS,
+    CheckpointError,
+    Preset,
+    TrainConfig,
+    Trainer,
+    load_checkpoint,
+    lr_at,
+    make_optimizer,
+    model_from_checkpoint,
+    save_checkpoint,
+)
+
+TINY = GPTConfig(vocab_size=65, block_size=16, n_layer=2, n_head=2, n_embd=32)
+
+
+@pytest.fixture(scope="module")
+def data() -> TokenData:
+    # A 30 000-character slice keeps the tests fast; the vocabulary comes from the whole corpus
+    # so the model shape matches the real one.
+    text = load_tinyshakespeare()
+    tokenizer = CharTokenizer.from_text(text)
+    train = torch.tensor(tokenizer.encode(text[:27_000]), dtype=torch.int64)
+    val = torch.tensor(tokenizer.encode(text[27_000:30_000]), dtype=torch.int64)
+    return TokenData(train=train, val=val, tokenizer=tokenizer)
+
+
+def config(**changes) -> TrainConfig:
+    base = TrainConfig(
+        steps=10,
+        batch_size=8,
+        lr=3e-3,
+        min_lr=3e-4,
+        warmup_steps=2,
+        eval_interval=5,
+        device="cpu",
+        progress=False,
+        num_threads=1,
+    )
+    return replace(base, **changes)
+
+
+def make_trainer(data: TokenData, model_config: GPTConfig = TINY, **changes) -> Trainer:
+    cfg = config(**changes)
+    torch.manual_seed(cfg.seed)
+    return Trainer(GPT(model_config), data, cfg)
+
+
+# -- schedule and optimizer -------------------------------------------------------------------
+
+
+def test_lr_warms_up_linearly_then_decays_along_a_cosine() -> None:
+    cfg = TrainConfig(steps=110, lr=1e-3, min_lr=1e-4, warmup_steps=10)
+    assert math.isclose(lr_at(0, cfg), 1e-4)
+    assert math.isclose(lr_at(9, cfg), 1e-3)
+    assert math.isclose(lr_at(10, cfg), 1e-3)
+    assert math.isclose(lr_at(60, cfg), 0.55e-3)  # half-way down the cosine
+    assert math.isclose(lr_at(110, cfg), 1e-4)
+    assert math.isclose(lr_at(500, cfg), 1e-4)
+    decay = [lr_at(s, cfg) for s in range(10, 111)]
+    assert all(a >= b for a, b in zip(decay, decay[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"batch_size": 6, "grad_accum": 4}, "multiple of grad_accum"),
+        ({"lr": 0.0}, "lr > 0"),
+        ({"min_lr": 1.0}, "min_lr <= lr"),
+        ({"steps": 0}, "steps must be"),
+        ({"dtype": "float8"}, "dtype must be"),
+        ({"grad_clip": 0.0}, "grad_clip"),
+        ({"eval_batches": 0}, "eval_batches"),
+    ],
+)
+def test_train_config_rejects_bad_values(changes: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**changes)
+
+
+def test_weight_decay_only_on_matrices() -> None:
+    model = GPT(TINY)
+    optimizer = make_optimizer(model, TrainConfig(weight_decay=0.1), torch.device("cpu"))
+    decay, no_decay = optimizer.param_groups
+    assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0
+    assert all(p.dim() == 2 for p in decay["params"])
+    assert all(p.dim() == 1 for p in no_decay["params"])
+    assert sum(p.numel() for g in (decay, no_decay) for p in g["params"]) == (
+        model.num_parameters()
+    )
+    assert decay["fused"] is True  # torch >= 2.4 has a fused AdamW for CPU
+
+
+def test_presets_are_complete() -> None:
+    assert set(PRESETS) == {"cpu-quick", "gpu"}
+    for preset in PRESETS.values():
+        assert preset.model.vocab_size == 65
+        assert preset.train.batch_size % preset.train.grad_accum == 0
+    assert PRESETS["cpu-quick"].train.device == "cpu"
+
+
+# -- the loop ---------------------------------------------------------------------------------
+
+
+def test_training_lowers_the_loss_and_reports_to_callbacks(data: TokenData) -> None:
+    trainer = make_trainer(data, steps=30, eval_interval=10)
+    seen = []
+    history = trainer.fit(on_eval=lambda *event: seen.append(event))
+    assert [event[0] for event in seen] == [0, 10, 20, 30]
+    assert history.eval_step == [0, 10, 20, 30]
+    assert history.step == list(range(1, 31)) and len(history.train_loss) == 30
+    assert math.isnan(seen[0][1]) and not math.isnan(seen[1][1])
+    assert seen[0][2] > 4.0  # about ln(65) before training
+    assert history.val_loss[-1] < history.val_loss[0] - 0.6
+    assert history.elapsed_s == sorted(history.elapsed_s)
+    assert history.lr[0] == lr_at(0, trainer.config)
+
+
+def test_gradient_accumulation_matches_one_big_batch(data: TokenData) -> None:
+    one = make_trainer(data, steps=6, grad_clip=None)
+    split = make_trainer(data, steps=6, grad_clip=None, grad_accum=4)
+    h1, h2 = one.fit(), split.fit()
+    # Same global batch; only the summation order differs (float32 round-off).
+    for a, b in zip(h1.train_loss, h2.train_loss, strict=True):
+        assert math.isclose(a, b, rel_tol=1e-5)
+    for p1, p2 in zip(one.model.parameters(), split.model.parameters(), strict=True):
+        torch.testing.assert_close(p1, p2, rtol=1e-4, atol=1e-5)
+
+
+def test_random_batch_evaluation_is_repeatable(data: TokenData) -> None:
+    trainer = make_trainer(data, eval_batches=3, eval_batch_size=4)
+    assert trainer.evaluate() == trainer.evaluate()
+
+
+def test_half_precision_on_cpu_warns_and_uses_float32(data: TokenData) -> None:
+    with pytest.warns(UserWarning, match="only used on CUDA"):
+        trainer = make_trainer(data, dtype="bfloat16")
+    assert trainer.dtype == torch.float32
+
+
+def test_token_ids_beyond_the_vocabulary_are_refused(data: TokenData) -> None:
+    small = replace(TINY, vocab_size=10)
+    with pytest.raises(ValueError, match="vocab_size"):
+        make_trainer(data, small)
+
+
+def test_fit_cannot_run_past_the_schedule(data: TokenData) -> None:
+    with pytest.raises(ValueError, match="raise TrainConfig.steps"):
+        make_trainer(data).fit(11)
+
+
+# -- exact resume -----------------------------------------------------------------------------
+
+
+def test_resume_is_bitwise_identical_to_an_uninterrupted_run(
+    data: TokenData, tmp_path: Path
+) -> None:
+    """Stop after 4 of 10 steps, rebuild everything from scratch, load, finish: same bits."""
+    dropout = replace(TINY, dropout=0.1)  # dropout draws from the global RNG: it must resume too
+    straight = make_trainer(data, dropout, grad_accum=2)
+    straight.fit()
+
+    first = make_trainer(data, dropout, grad_accum=2)
+    first.fit(4)
+    path = first.save(tmp_path / "ckpt.safetensors")
+    torch.manual_seed(12345)  # disturb every random stream before resuming
+    torch.rand(100)
+    resumed = make_trainer(data, dropout, grad_accum=2)
+    resumed.load(path)
+    assert resumed.step == 4
+    resumed.fit()
+
+    for (name, a), b in zip(
+        straight.model.state_dict().items(), resumed.model.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b), name
+    for p_a, p_b in zip(straight.model.parameters(), resumed.model.parameters(), strict=True):
+        state_a, state_b = straight.optimizer.state[p_a], resumed.optimizer.state[p_b]
+        assert state_a.keys() == state_b.keys()
+        for key in state_a:
+            assert torch.equal(state_a[key], state_b[key]), key
+    assert resumed.history.train_loss == straight.history.train_loss
+
+
+# -- checkpoints ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def checkpoint(data: TokenData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    trainer = make_trainer(data, steps=2)
+    trainer.fit()
+    return trainer.save(tmp_path_factory.mktemp("ckpt") / "ckpt.safetensors")
+
+
+def test_model_from_checkpoint_rebuilds_model_and_tokenizer(
+    data: TokenData, checkpoint: Path
+) -> None:
+    model, tokenizer, meta = model_from_checkpoint(checkpoint)
+    assert meta["step"] == 2 and meta["model_config"]["n_embd"] == 32
+    assert tokenizer.encode("ROMEO:") == data.tokenizer.encode("ROMEO:")
+    assert not model.training
+    reference = GPT(TINY)
+    load_checkpoint(checkpoint, reference, restore_rng=False)
+    x = torch.tensor([tokenizer.encode("To be, or not")])
+    assert torch.equal(model(x)[0], reference.eval()(x)[0])
+
+
+def test_checkpoint_of_another_shape_names_the_parameter(checkpoint: Path) -> None:
+    other = GPT(replace(TINY, n_embd=48))
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(checkpoint, other)
+    message = str(error.value)
+    assert "tok_emb.weight" in message and "(65, 32)" in message and "(65, 48)" in message
+    assert "n_embd (checkpoint 32, model 48)" in message
+    assert "model_from_checkpoint" in message
+
+
+def test_checkpoint_with_other_layer_count_lists_the_keys(checkpoint: Path) -> None:
+    with pytest.raises(CheckpointError, match="unexpected parameters.*n_layer"):
+        load_checkpoint(checkpoint, GPT(replace(TINY, n_layer=1)))
+
+
+def test_missing_checkpoint(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="gentle-llm train"):
+        model_from_checkpoint(tmp_path / "nope.safetensors")
+
+
+def test_folder_instead_of_checkpoint(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match="is a folder"):
+        model_from_checkpoint(tmp_path)
+
+
+def test_truncated_checkpoint(checkpoint: Path, tmp_path: Path) -> None:
+    raw = checkpoint.read_bytes()
+    for keep in (len(raw) - 100, 200):
+        cut = tmp_path / f"cut{keep}.safetensors"
+        cut.write_bytes(raw[:keep])
+        with pytest.raises(CheckpointError, match="truncated"):
+            model_from_checkpoint(cut)
+
+
+def test_corrupt_header(checkpoint: Path, tmp_path: Path) -> None:
+    raw = bytearray(checkpoint.read_bytes())
+    raw[10:20] = b"\xff" * 10
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        model_from_checkpoint(bad)
+
+
+def test_file_that_is_not_safetensors(tmp_path: Path) -> None:
+    pickle_like = tmp_path / "model.pt"
+    pickle_like.write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
+    with pytest.raises(CheckpointError, match="not a safetensors checkpoint"):
+        model_from_checkpoint(pickle_like)
+    tiny = tmp_path / "tiny.safetensors"
+    tiny.write_bytes(b"abc")
+    with pytest.raises(CheckpointError, match="only 3 bytes"):
+        model_from_checkpoint(tiny)
+
+
+def test_safetensors_file_that_is_not_a_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "weights.safetensors"
+    save_file({"w": torch.zeros(2)}, str(path))
+    with pytest.raises(CheckpointError, match="not a gentle_llm checkpoint"):
+        model_from_checkpoint(path)
+
+
+def test_resume_needs_optimizer_state(tmp_path: Path, data: TokenData) -> None:
+    path = save_checkpoint(tmp_path / "weights-only.safetensors", GPT(TINY))
+    trainer = make_trainer(data)
+    with pytest.raises(CheckpointError, match="no optimizer state"):
+        trainer.load(path)
+
+
+def test_checkpoint_metadata_is_plain_json(checkpoint: Path) -> None:
+    header_len = int.from_bytes(checkpoint.read_bytes()[:8], "little")
+    header = json.loads(checkpoint.read_bytes()[8 : 8 + header_len])
+    meta = json.loads(header["__metadata__"]["gentle_llm"])
+    assert meta["train_config"]["batch_size"] == 8
+    assert meta["tokenizer"]["class"] == "CharTokenizer"
+    assert "rng/torch_cpu" in header and "rng/sampler" in header
+    assert any(key.startswith("optim/") for key in header)
+
+
+# -- command line -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_cli(monkeypatch: pytest.MonkeyPatch, data: TokenData) -> None:
+    """Make `gentle-llm train --preset cpu-quick` train the tiny model on the small slice."""
+    import gentle_llm.data
+
+    preset = Preset(model=TINY, train=config(steps=4, eval_interval=2), description="tiny")
+    monkeypatch.setitem(PRESETS, "cpu-quick", preset)
+    monkeypatch.setattr(gentle_llm.data, "char_dataset", lambda text=None: data)
+
+
+def test_cli_train_resume_and_sample(
+    tiny_cli: None, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "run"
+    assert cli.main(["train", "--preset", "cpu-quick", "--out", str(out), "--no-progress"]) == 0
+    assert "step 4: validation loss" in capsys.readouterr().out
+    ckpt = out / "ckpt.safetensors"
+    _, _, meta = model_from_checkpoint(ckpt)
+    assert meta["step"] == 4
+
+    # Starting again over an existing run is refused; --resume continues it.
+    assert cli.main(["train", "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert cli.main(["train", "--out", str(out), "--resume", "--steps", "6"]) == 0
+    assert "step 6: validation loss" in capsys.readouterr().out
+    assert model_from_checkpoint(ckpt)[2]["step"] == 6
+
+    args = ["sample", "--checkpoint", str(ckpt), "--prompt", "ROMEO:", "--max-new-tokens", "20"]
+    assert cli.main([*args, "--seed", "1"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("ROMEO:") and len(text) == len("ROMEO:") + 20 + 1
+    assert cli.main([*args, "--seed", "1"]) == 0
+    assert capsys.readouterr().out == text
+
+
+def test_cli_errors_are_clear(
+    tiny_cli: None, checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["train", "--out", str(tmp_path / "x"), "--resume"]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    assert cli.main(["sample", "--checkpoint", str(tmp_path / "missing.safetensors")]) == 2
+    assert "No checkpoint" in capsys.readouterr().err
+    assert cli.main(["sample", "--checkpoint", str(checkpoint), "--prompt", "日本"]) == 2
+    assert "not in the vocabulary" in capsys.readouterr().err
+    assert cli.main(["sample", "--checkpoint", str(checkpoint), "--temperature", "-1"]) == 2
+    assert "temperature" in capsys.readouterr().err
