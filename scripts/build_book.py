@@ -1,0 +1,223 @@
+"""Build the HTML book into _build/html so that it works with no internet.
+
+Two steps:
+
+1. Vendor the browser files the pages load (require.js, the ipywidgets HTML manager, MathJax 3
+   with its fonts): `npm ci` installs the exact versions of package-lock.json into node_modules/,
+   and the files the pages need are copied to _build/offline_static/vendor/, which _config.yml
+   serves as static files. Both are skipped when they are already current.
+2. Run Jupyter Book with warnings as errors (`-W -n --keep-going`). Sphinx rebuilds only the
+   pages whose sources changed, so a second build with no changes takes seconds.
+
+After the build the pages are scanned: any script, stylesheet, image or font that would be
+fetched from another site fails the build, because the book must open in a workshop room
+with no Wi-Fi.
+
+Usage: python scripts/build_book.py [--all]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE_MODULES = ROOT / "node_modules"
+HTML_DIR = ROOT / "_build" / "html"
+OFFLINE_STATIC = ROOT / "_build" / "offline_static"
+VENDOR = OFFLINE_STATIC / "vendor"
+
+# Bump when the copied layout below changes, so existing builds re-vendor.
+VENDOR_LAYOUT_VERSION = "1"
+
+# (source under node_modules, destination under vendor/, file name patterns to copy).
+# A pattern ending in "/" copies that whole folder.
+VENDOR_FILES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("requirejs", "", ("require.js",)),
+    (
+        "@jupyter-widgets/html-manager/dist",
+        "html-manager",
+        # The manager loads its icon fonts from beside itself.
+        ("embed-amd.js", "embed.js.LICENSE.txt", "*.woff2", "*.woff", "*.ttf", "*.eot", "*.svg"),
+    ),
+    (
+        "mathjax/es5",
+        "mathjax",
+        # The combined TeX + MathML + CommonHTML component, plus what it loads on demand:
+        # TeX extensions, its fonts, the menu and the accessibility tools.
+        ("tex-mml-chtml.js", "input/", "output/chtml/", "ui/", "a11y/", "sre/"),
+    ),
+    ("mathjax", "mathjax", ("LICENSE",)),
+]
+
+# Tags whose src/href makes the browser fetch something as part of showing the page. Plain
+# hyperlinks (<a href>) to other sites are fine: they are only followed when clicked.
+_FETCHING_ATTR = re.compile(
+    r"<(?P<tag>script|link|img|iframe|source|video|audio|embed|object|input)\b[^>]*?"
+    r"\b(?P<attr>src|href|data|poster|srcset)\s*=\s*[\"']?\s*(?P<url>(?:https?:)?//[^\"'\s>]+)",
+    re.IGNORECASE,
+)
+_CSS_REMOTE_URL = re.compile(
+    r"(?:url\(\s*[\"']?|@import\s+[\"'])(?P<url>(?:https?:)?//[^\"')\s]+)", re.IGNORECASE
+)
+
+
+class BuildError(RuntimeError):
+    """A step of the book build failed; the message says what to do."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _npm_stamp() -> Path:
+    return NODE_MODULES / ".gentle-llm-lock.sha256"
+
+
+def install_node_packages() -> bool:
+    """Run `npm ci` unless node_modules already matches package-lock.json. True if it ran."""
+    lock = ROOT / "package-lock.json"
+    if not lock.is_file():
+        raise BuildError(f"{lock} is missing; restore it with `git checkout -- package-lock.json`.")
+    wanted = _sha256(lock)
+    stamp = _npm_stamp()
+    if stamp.is_file() and stamp.read_text().strip() == wanted:
+        return False
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BuildError(
+            "npm was not found. The book serves MathJax and the widget manager itself, and npm "
+            "fetches them once: install Node.js and npm (Debian/Ubuntu: `apt-get install npm`, "
+            "conda: `conda install nodejs`), then build again."
+        )
+    print("Vendoring the book's browser files with `npm ci` (once) ...", flush=True)
+    result = subprocess.run(
+        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=ROOT,
+    )
+    if result.returncode != 0:
+        raise BuildError(
+            "`npm ci` failed (see above). It needs the npm registry once; after that the "
+            "book builds offline."
+        )
+    stamp.write_text(wanted + "\n")
+    return True
+
+
+def _vendor_sources() -> Iterator[tuple[Path, Path]]:
+    """Every (source file, destination file) pair the vendored static folder holds."""
+    for source_dir, dest_dir, patterns in VENDOR_FILES:
+        src_root = NODE_MODULES / source_dir
+        dst_root = VENDOR / dest_dir
+        for pattern in patterns:
+            if pattern.endswith("/"):
+                folder = src_root / pattern
+                if not folder.is_dir():
+                    raise BuildError(f"{folder} is missing; delete node_modules/ and build again.")
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        yield path, dst_root / path.relative_to(src_root)
+            else:
+                matches = sorted(src_root.glob(pattern))
+                if not matches:
+                    raise BuildError(
+                        f"No {pattern} in {src_root}; delete node_modules/ and build again."
+                    )
+                for path in matches:
+                    yield path, dst_root / path.name
+
+
+def vendor_static_files() -> bool:
+    """Copy the files the pages load into _build/offline_static/vendor/. True if it copied."""
+    stamp = OFFLINE_STATIC / ".stamp"
+    wanted = f"{VENDOR_LAYOUT_VERSION} {_sha256(ROOT / 'package-lock.json')}"
+    if stamp.is_file() and stamp.read_text().strip() == wanted:
+        return False
+    if VENDOR.exists():
+        shutil.rmtree(VENDOR)
+    for source, dest in _vendor_sources():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, dest)
+    stamp.write_text(wanted + "\n")
+    return True
+
+
+def find_remote_assets(html_dir: Path = HTML_DIR) -> list[str]:
+    """Every place a built page or stylesheet would fetch something from another site."""
+    problems = []
+    for page in sorted(html_dir.rglob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for match in _FETCHING_ATTR.finditer(text):
+            tag, url = match.group("tag").lower(), match.group("url")
+            problems.append(f"{page.relative_to(html_dir)}: <{tag}> loads {url}")
+        for match in _CSS_REMOTE_URL.finditer(text):
+            problems.append(f"{page.relative_to(html_dir)}: inline CSS loads {match.group('url')}")
+    for sheet in sorted((html_dir / "_static").rglob("*.css")):
+        text = sheet.read_text(encoding="utf-8", errors="replace")
+        for match in _CSS_REMOTE_URL.finditer(text):
+            problems.append(f"{sheet.relative_to(html_dir)}: loads {match.group('url')}")
+    return problems
+
+
+def run_jupyter_book(rebuild_all: bool) -> int:
+    """Build the HTML with warnings as errors; return Jupyter Book's exit status."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    if not jupyter_book.exists():
+        raise BuildError(
+            f"{jupyter_book} is missing. Install the book tools into this environment: "
+            "`pip install -e '.[book]'` (or run `make book`)."
+        )
+    command = [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"]
+    if rebuild_all:
+        command.append("--all")
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def build(rebuild_all: bool = False) -> int:
+    """Vendor, build and check the book; return a process exit status."""
+    start = time.perf_counter()
+    try:
+        install_node_packages()
+        vendor_static_files()
+        status = run_jupyter_book(rebuild_all)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if status != 0:
+        print(
+            "error: the book build reported warnings or errors (listed above); they count as "
+            "errors so that broken links, missing figures and bad markup never reach readers.",
+            file=sys.stderr,
+        )
+        return status
+    remote = find_remote_assets()
+    if remote:
+        print("error: these pages would load files from the internet:", file=sys.stderr)
+        for line in remote:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - start
+    index = HTML_DIR / "index.html"
+    print(f"\nThe book is built ({seconds:.0f} s). Open it in a browser:")
+    print(f"  {index.relative_to(ROOT)}   ({index.as_uri()})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--all", action="store_true", help="rebuild every page, not only the changed ones"
+    )
+    args = parser.parse_args(argv)
+    return build(rebuild_all=args.all)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
