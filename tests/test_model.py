@@ -179,15 +179,16 @@ def test_bad_config_is_refused_clearly() -> None:
 
 def test_kv_cache_gives_the_same_logits_as_full_forward() -> None:
     torch.manual_seed(0)
-    model = GPT(SMALL).eval()
-    idx = torch.randint(0, SMALL.vocab_size, (2, 12))
+    model = GPT(GPTConfig(vocab_size=50, block_size=40, n_layer=2, n_head=2, n_embd=32)).eval()
+    idx = torch.randint(0, 50, (2, 40))
     with torch.no_grad():
         full, _ = model(idx)
-        cache = KVCache(SMALL.n_layer)
-        # A prefill of 5 tokens, a chunk of 3 (needs the offset mask), then one at a time.
+        cache = KVCache(2)
+        # A prefill of 5 tokens, a chunk of 3 (needs the offset mask), then one at a time;
+        # 40 tokens make the cache's storage grow twice (16 -> 32 -> 64 slots).
         pieces = [model(idx[:, :5], kv_cache=cache)[0], model(idx[:, 5:8], kv_cache=cache)[0]]
-        pieces += [model(idx[:, t : t + 1], kv_cache=cache)[0] for t in range(8, 12)]
-    assert len(cache) == 12
+        pieces += [model(idx[:, t : t + 1], kv_cache=cache)[0] for t in range(8, 40)]
+    assert len(cache) == 40
     assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
 
 
@@ -201,4 +202,4 @@ def test_kv_cache_refuses_to_overflow_and_wrong_depth() -> None:
         with pytest.raises(ValueError, match="KVCache"):
             model(torch.zeros(1, 1, dtype=torch.long), kv_cache=KVCache(5))
     cache.reset()
-    assert len(cache) == 0 and cache.keys[0] is None
+    assert len(cache) == 0

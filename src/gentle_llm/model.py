@@ -63,29 +63,46 @@ class KVCache:
     value; the keys and values of earlier tokens never change, so we keep them instead of
     recomputing the whole sequence at every step. Create one per generation, pass it to
     ``model(idx, kv_cache=cache)``, and feed only the new tokens on later calls.
+
+    Like a Python list, each layer's storage doubles when it fills up, so appending one token
+    writes one slot instead of copying everything stored so far.
     """
 
     def __init__(self, n_layer: int) -> None:
-        self.keys: list[Tensor | None] = [None] * n_layer
-        self.values: list[Tensor | None] = [None] * n_layer
+        self._keys: list[Tensor | None] = [None] * n_layer
+        self._values: list[Tensor | None] = [None] * n_layer
         self.length = 0  # how many positions are stored (same for every layer)
 
     def __len__(self) -> int:
         return self.length
 
+    @property
+    def n_layer(self) -> int:
+        return len(self._keys)
+
     def update(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
-        """Append this layer's new keys/values ([B, heads, T, head_dim]); return all of them."""
-        past_k, past_v = self.keys[layer], self.values[layer]
-        if past_k is not None and past_v is not None:
-            k = torch.cat((past_k, k), dim=2)
-            v = torch.cat((past_v, v), dim=2)
-        self.keys[layer], self.values[layer] = k, v
-        return k, v
+        """Store this layer's new keys/values ([B, heads, T, head_dim]); return all so far.
+
+        The model calls this once per layer, then advances ``length`` by T.
+        """
+        start, end = self.length, self.length + k.shape[2]
+        keys, values = self._keys[layer], self._values[layer]
+        if keys is None or values is None or end > keys.shape[2]:
+            capacity = max(end, 2 * (keys.shape[2] if keys is not None else 0), 16)
+            grown_k = k.new_empty(*k.shape[:2], capacity, k.shape[3])
+            grown_v = v.new_empty(*v.shape[:2], capacity, v.shape[3])
+            if keys is not None and values is not None:
+                grown_k[:, :, :start] = keys[:, :, :start]
+                grown_v[:, :, :start] = values[:, :, :start]
+            keys, values = self._keys[layer], self._values[layer] = grown_k, grown_v
+        keys[:, :, start:end] = k
+        values[:, :, start:end] = v
+        return keys[:, :, :end], values[:, :, :end]
 
     def reset(self) -> None:
         """Forget everything, e.g. before a new prompt."""
-        self.keys = [None] * len(self.keys)
-        self.values = [None] * len(self.values)
+        self._keys = [None] * self.n_layer
+        self._values = [None] * self.n_layer
         self.length = 0
 
 
@@ -217,9 +234,9 @@ class GPT(nn.Module):
                 f"({past} cached + {seq} new). Keep only the last {self.config.block_size} tokens "
                 "(gentle_llm.generate does this for you)."
             )
-        if kv_cache is not None and len(kv_cache.keys) != len(self.blocks):
+        if kv_cache is not None and kv_cache.n_layer != len(self.blocks):
             raise ValueError(
-                f"This KV cache has {len(kv_cache.keys)} layers but the model has "
+                f"This KV cache has {kv_cache.n_layer} layers but the model has "
                 f"{len(self.blocks)}; create it with KVCache(model.config.n_layer)."
             )
 
