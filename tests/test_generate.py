@@ -194,10 +194,13 @@ def test_any_callable_returning_logits_works() -> None:
         generate(counter, [9], SamplingConfig(max_new_tokens=1))
 
 
-def test_works_with_a_transformers_model(model: GPT) -> None:
-    config = SamplingConfig(max_new_tokens=10, temperature=0)
+def test_works_with_a_transformers_model_with_and_without_its_cache(model: GPT) -> None:
+    # 5 + 25 tokens overflow the 24-token context: the window slides for both.
+    config = SamplingConfig(max_new_tokens=25, temperature=0)
     hf = model.to_hf_gpt2()
-    assert generate(hf, PROMPT, config) == generate(model, PROMPT, config)
+    ours = generate(model, PROMPT, config)
+    assert generate(hf, PROMPT, config) == ours
+    assert generate(hf, PROMPT, config, use_cache=False) == ours
 
 
 # -- bad inputs -----------------------------------------------------------------------------------

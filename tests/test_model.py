@@ -99,6 +99,13 @@ def test_unsupported_gpt2_variant_is_refused() -> None:
         GPT.from_hf_gpt2(hf)
 
 
+def test_untied_lm_head_is_refused() -> None:
+    state = _hf_gpt2().state_dict()
+    state["lm_head.weight"] = state["lm_head.weight"] + 1.0
+    with pytest.raises(ValueError, match="tie_word_embeddings"):
+        GPT.from_hf_gpt2(state, n_head=2)
+
+
 def test_not_a_gpt2_state_dict_is_refused() -> None:
     with pytest.raises(ValueError, match="GPT-2 state dict"):
         GPT.from_hf_gpt2({"foo.weight": torch.zeros(2, 2)}, n_head=1)

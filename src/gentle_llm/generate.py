@@ -15,6 +15,7 @@ recomputes the window without the cache, exactly as the uncached path does.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,9 +137,10 @@ def stream(
 ) -> Iterator[int]:
     """Yield new token ids one at a time, as soon as each is chosen (Chapter 6).
 
-    ``model`` is our :class:`~gentle_llm.model.GPT` or any callable mapping ids ``[1, T]`` to
-    logits ``[1, T, vocab]`` (a tensor, a ``(logits, loss)`` tuple, or an object with
-    ``.logits`` such as a ``transformers`` model). The KV cache is used only with our GPT.
+    ``model`` is our :class:`~gentle_llm.model.GPT`, a ``transformers`` causal language model,
+    or any callable mapping ids ``[1, T]`` to logits ``[1, T, vocab]`` (a tensor, a
+    ``(logits, loss)`` tuple, or an object with ``.logits``). The KV cache is used with our GPT
+    and with ``transformers`` models; other callables recompute the whole context each step.
     The prompt itself is not yielded. See the module docstring for prompts longer than the
     context.
     """
@@ -149,7 +151,11 @@ def stream(
     generator = None
     if config.seed is not None:
         generator = torch.Generator().manual_seed(config.seed)
-    cache = KVCache(model.config.n_layer) if use_cache and isinstance(model, GPT) else None
+    is_hf = _is_transformers_model(model)
+    caching = use_cache and (isinstance(model, GPT) or is_hf)
+    # Our GPT fills a KVCache in place; transformers returns its cache with every output.
+    cache: Any = KVCache(model.config.n_layer) if caching and isinstance(model, GPT) else None
+    cached = 0  # how many tokens the cache holds
 
     was_training = isinstance(model, nn.Module) and model.training
     if isinstance(model, nn.Module):
@@ -160,7 +166,14 @@ def stream(
         for _ in range(config.max_new_tokens):
             with torch.inference_mode():
                 idx = torch.tensor([pending], dtype=torch.long, device=device)
-                output = model(idx) if cache is None else model(idx, kv_cache=cache)
+                if not caching:
+                    output = model(idx)
+                elif is_hf:
+                    output = model(input_ids=idx, past_key_values=cache, use_cache=True)
+                    cache = output.past_key_values
+                else:
+                    output = model(idx, kv_cache=cache)
+                cached += len(pending)
                 logits = _last_logits(output)
                 if vocab_size is None:
                     vocab_size = logits.shape[-1]
@@ -174,11 +187,11 @@ def stream(
                 return
             tokens.append(token)
             yield token
-            if cache is not None and len(cache) < block_size:
+            if caching and (block_size is None or cached < block_size):
                 pending = [token]
             else:
                 # No cache, or the window is full: positions shift, so recompute the window.
-                cache = None
+                caching, cache = False, None
                 pending = tokens if block_size is None else tokens[-block_size:]
     finally:
         if was_training:
@@ -217,9 +230,17 @@ def _is_number(value: Any) -> bool:
 def _model_limits(model: Any) -> tuple[int | None, int | None]:
     """The context length and vocabulary size, when the model tells us."""
     config = getattr(model, "config", None)
-    block = getattr(config, "block_size", None) or getattr(config, "n_positions", None)
+    block = None
+    for name in ("block_size", "n_positions", "max_position_embeddings"):
+        block = block or getattr(config, name, None)
     vocab = getattr(config, "vocab_size", None)
     return block, vocab
+
+
+def _is_transformers_model(model: Any) -> bool:
+    # Only look if transformers is already imported: a model of it implies it is.
+    transformers = sys.modules.get("transformers")
+    return transformers is not None and isinstance(model, transformers.PreTrainedModel)
 
 
 def _device_of(model: Any) -> torch.device:

@@ -316,6 +316,12 @@ class GPT(nn.Module):
                 "'wte.weight' key)."
             )
         wte = state[prefix + "wte.weight"]
+        head = state.get("lm_head.weight")
+        if head is not None and not torch.equal(head, wte):
+            raise ValueError(
+                "This GPT-2 has an LM head that differs from its token embedding "
+                "(tie_word_embeddings=False); gentle_llm's GPT always ties them."
+            )
         wpe = state[prefix + "wpe.weight"]
         n_layer = 1 + max(
             int(key[len(prefix) :].split(".")[1]) for key in state if key.startswith(prefix + "h.")
