@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gentle_llm import assets
+from gentle_llm import assets, cli_train
 
 
 @dataclass
@@ -227,12 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("names", nargs="*", help=names_help)
     export.set_defaults(handler=_cmd_assets_export)
 
-    try:
-        from gentle_llm import cli_train
-    except ImportError:  # the training commands are optional until their module exists
-        cli_train = None
-    if cli_train is not None:
-        cli_train.register(commands)
+    cli_train.register(commands)
     return parser
 
 
