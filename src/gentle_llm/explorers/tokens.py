@@ -30,8 +30,8 @@ __all__ = [
     "visible_whitespace",
 ]
 
-# Soft colours that stay readable behind black text; consecutive tokens take consecutive
-# colours, so two neighbours never share one.
+# Soft colours that stay readable behind black text (the box itself stays white, also in a
+# dark theme); consecutive tokens take consecutive colours, so two neighbours never share one.
 PALETTE = ("#fde2e4", "#d7ecd9", "#dbe7f7", "#fff1c1", "#eadcf5", "#d5f0ee")
 
 # How whitespace is drawn. The markers are greyed, so a real "·" in the text stays
@@ -45,7 +45,8 @@ _counter = itertools.count(1)
 
 _STYLE = """<style>
 #{uid} {{font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-  font-size: 14px; line-height: 1.9; margin: 0.4em 0;}}
+  font-size: 14px; line-height: 1.9; margin: 0.4em 0; padding: 0.2em 0.5em;
+  background: #fff; color: #111; border-radius: 4px;}}
 #{uid} .gllm-head {{font-family: system-ui, sans-serif; font-size: 13px; color: #333;
   margin-bottom: 0.2em;}}
 #{uid} .gllm-text {{white-space: pre-wrap; word-break: break-all; color: #111;}}
