@@ -18,7 +18,7 @@ import nbformat
 from nbclient import NotebookClient
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests"))
+sys.path.insert(0, str(REPO_ROOT))
 import conftest  # noqa: E402,F401  (sets the environment variables the tests use)
 
 

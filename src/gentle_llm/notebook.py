@@ -32,6 +32,17 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+def _inline_figures() -> None:
+    """In a notebook, draw figures inline even if MPLBACKEND names a non-interactive backend."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell":
+        shell.run_line_magic("matplotlib", "inline")
+
+
 def setup(seed: int = 0, *, verbose: bool = True) -> torch.device:
     """Pick the device, seed everything, set ``QUICK`` and print what was found.
 
@@ -43,6 +54,7 @@ def setup(seed: int = 0, *, verbose: bool = True) -> torch.device:
     choice = os.environ.get("GENTLE_LLM_QUICK", "")
     QUICK = device.type == "cpu" if choice == "" else choice not in ("0", "false", "no")
     seed_everything(seed)
+    _inline_figures()
     # Pretty matplotlib defaults, set once here so every lab's figures look alike.
     import matplotlib.pyplot as plt
 

@@ -1,5 +1,7 @@
 """Shared test set-up: offline, pointed at the asset mirror, quiet progress bars.
 
+At the repository root so it applies to the notebooks nbval collects as well as to tests/.
+
 These variables are set before any notebook kernel starts, so nbval's kernels inherit them too.
 """
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parent
 _DEFAULT_MIRROR = REPO_ROOT.parent / "shared" / "assets"
 
 if not os.environ.get("GENTLE_LLM_MIRROR") and _DEFAULT_MIRROR.is_dir():
@@ -18,4 +20,3 @@ os.environ["GENTLE_LLM_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TQDM_DISABLE"] = "1"
-os.environ.setdefault("MPLBACKEND", "Agg")
