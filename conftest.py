@@ -20,3 +20,8 @@ os.environ["GENTLE_LLM_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TQDM_DISABLE"] = "1"
+# Two test workers (and their notebook kernels) share 2 cores: one thread each avoids the
+# oversubscription that made steps up to 10x slower, and keeps float sums in the same order
+# when scripts/run_notebook.py stores outputs and when nbval re-runs them.
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["MKL_NUM_THREADS"] = "1"
