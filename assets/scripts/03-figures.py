@@ -1,0 +1,269 @@
+"""Make the figures of Chapter 3 (embeddings and positions) in assets/figures/:
+
+* 03-embedding-lookup.png — token ids pick rows of an embedding table (a toy vocabulary);
+* 03-word-groups.png — SmolLM2's token embeddings of five word groups, projected to 2-D by PCA;
+* 03-position-tables.png — the sinusoidal table, and the similarity between its positions;
+* 03-learned-positions.png — a learned position table before and after a short training run
+  of the course's tiny GPT on Tiny Shakespeare (the slowest part: about a minute on 2 cores);
+* 03-rope-rotation.png — RoPE on one pair of numbers: the same vector at positions 0 to 7, and
+  the attention scores of a rotated query and key, constant along each diagonal.
+
+Run from the repository root (offline, with the asset mirror):
+    GENTLE_LLM_MIRROR=../shared/assets .venv/bin/python assets/scripts/03-figures.py
+Pass figure names (e.g. ``rope``) to make only some of them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+from gentle_llm.embeddings import cosine_similarity, pca, word_vector  # noqa: E402
+from gentle_llm.positions import rope_rotate, sinusoidal_encoding  # noqa: E402
+
+FIGURES = Path(__file__).resolve().parents[1] / "figures"
+DPI = 120
+
+GROUPS = {
+    "countries": [
+        " France",
+        " Germany",
+        " Italy",
+        " Spain",
+        " Japan",
+        " China",
+        " Brazil",
+        " Canada",
+    ],
+    "numbers": [" one", " two", " three", " four", " five", " six", " seven", " eight"],
+    "verbs": [" run", " walk", " eat", " sleep", " swim", " jump", " read", " write"],
+    "animals": [" dog", " cat", " horse", " cow", " lion", " tiger", " bird", " fish"],
+    "colours": [" red", " blue", " green", " yellow", " black", " white", " purple", " orange"],
+}
+
+
+def _save(fig: plt.Figure, name: str) -> None:
+    fig.savefig(FIGURES / name, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    print("wrote", FIGURES / name)
+
+
+def embedding_lookup() -> None:
+    vocab = ["the", "cat", "dog", "sat", "on", "mat"]
+    gen = torch.Generator().manual_seed(0)
+    table = torch.randn(len(vocab), 4, generator=gen)
+    sentence = ["the", "cat", "sat"]
+    ids = [vocab.index(w) for w in sentence]
+
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    ax.set_xlim(0, 13)
+    ax.set_ylim(-0.6, len(vocab) + 0.9)
+    ax.axis("off")
+    ax.text(1.0, len(vocab) + 0.4, "token ids", ha="center", fontsize=11, weight="bold")
+    ax.text(
+        5.6, len(vocab) + 0.4, "embedding table (6 x 4)", ha="center", fontsize=11, weight="bold"
+    )
+    ax.text(11.0, len(vocab) + 0.4, "vectors", ha="center", fontsize=11, weight="bold")
+    colours = ["#e07a5f", "#3d85c6", "#81b29a"]
+    for row, word in enumerate(vocab):
+        y = len(vocab) - 1 - row
+        highlight = row in ids
+        colour = colours[ids.index(row)] if highlight else "#f2f2f2"
+        ax.text(
+            3.1, y + 0.45, f"{row} {word}", ha="right", va="center", fontsize=10, family="monospace"
+        )
+        for col in range(4):
+            ax.add_patch(
+                plt.Rectangle(
+                    (3.4 + col * 1.1, y),
+                    1.05,
+                    0.9,
+                    facecolor=colour,
+                    edgecolor="white",
+                    alpha=0.85 if highlight else 1.0,
+                )
+            )
+            ax.text(
+                3.4 + col * 1.1 + 0.52,
+                y + 0.45,
+                f"{table[row, col]:+.2f}",
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                family="monospace",
+            )
+    for k, (word, token_id) in enumerate(zip(sentence, ids, strict=True)):
+        y_in = len(vocab) - 1.5 - 1.6 * k + 0.9
+        ax.text(
+            1.0,
+            y_in,
+            f'"{word}" -> {token_id}',
+            ha="center",
+            va="center",
+            fontsize=10,
+            family="monospace",
+            color=colours[k],
+            weight="bold",
+        )
+        y_row = len(vocab) - 1 - token_id + 0.45
+        ax.annotate(
+            "",
+            xy=(2.2, y_row),
+            xytext=(1.9, y_in),
+            arrowprops=dict(arrowstyle="->", color=colours[k], lw=1.5),
+        )
+        ax.annotate(
+            "",
+            xy=(9.5, y_in),
+            xytext=(7.85, y_row),
+            arrowprops=dict(arrowstyle="->", color=colours[k], lw=1.5),
+        )
+        values = " ".join(f"{v:+.2f}" for v in table[token_id].tolist())
+        ax.text(
+            9.6,
+            y_in,
+            f"[{values}]",
+            va="center",
+            fontsize=8.5,
+            family="monospace",
+            color=colours[k],
+        )
+    _save(fig, "03-embedding-lookup.png")
+
+
+def word_groups() -> None:
+    from gentle_llm.pretrained import load_smollm2
+
+    model, tokenizer = load_smollm2()
+    table = model.get_input_embeddings().weight.detach()
+    words = [w for members in GROUPS.values() for w in members]
+    vectors = torch.stack([word_vector(table, tokenizer, w)[0] for w in words])
+    result = pca(vectors, 2)
+
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    start = 0
+    colours = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
+    for (name, members), colour in zip(GROUPS.items(), colours, strict=True):
+        points = result.coords[start : start + len(members)]
+        ax.scatter(points[:, 0], points[:, 1], color=colour, label=name, s=36)
+        for (x, y), word in zip(points.tolist(), members, strict=True):
+            ax.annotate(
+                word.strip(), (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8.5
+            )
+        start += len(members)
+    share = result.explained_variance_ratio.sum().item()
+    ax.set_xlabel("first principal component")
+    ax.set_ylabel("second principal component")
+    ax.set_title(f"SmolLM2 token embeddings, 576 numbers -> 2 (keeps {share:.0%} of the spread)")
+    ax.legend(loc="best", fontsize=9)
+    _save(fig, "03-word-groups.png")
+
+
+def position_tables() -> None:
+    table = sinusoidal_encoding(64, 64)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    image = left.imshow(table, cmap="RdBu", aspect="auto", vmin=-1, vmax=1)
+    left.set_title("sinusoidal position table")
+    left.set_xlabel("dimension (sin, cos, sin, cos, ...)")
+    left.set_ylabel("position")
+    fig.colorbar(image, ax=left)
+    image = right.imshow(cosine_similarity(table, table), cmap="viridis", vmin=-0.2, vmax=1)
+    right.set_title("cosine similarity between positions")
+    right.set_xlabel("position")
+    right.set_ylabel("position")
+    fig.colorbar(image, ax=right)
+    for ax in (left, right):
+        ax.grid(False)
+    _save(fig, "03-position-tables.png")
+
+
+def learned_positions() -> None:
+    from gentle_llm.data import BatchSampler, char_dataset
+    from gentle_llm.model import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    data = char_dataset()
+    config = GPTConfig(vocab_size=data.vocab_size, block_size=32, n_layer=2, n_head=2, n_embd=32)
+    model = GPT(config)
+    before = model.pos_emb.weight.detach().clone()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    sampler = BatchSampler(data.train, config.block_size, 32, seed=0)
+    steps = 400
+    for _ in range(steps):
+        ((x, y),) = sampler.sample()
+        _, loss = model(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    after = model.pos_emb.weight.detach()
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, values, title in [
+        (axes[0], before, "learned positions, before training"),
+        (axes[1], after, f"after {steps} training steps (loss {loss.item():.2f})"),
+    ]:
+        image = ax.imshow(cosine_similarity(values, values), cmap="viridis", vmin=-0.6, vmax=1)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("position")
+        ax.set_ylabel("position")
+        ax.grid(False)
+        fig.colorbar(image, ax=ax)
+    fig.suptitle("Cosine similarity between the learned vectors of two positions (tiny GPT)")
+    _save(fig, "03-learned-positions.png")
+
+
+def rope() -> None:
+    v = torch.tensor([1.0, 0.3])
+    positions = torch.arange(8)
+    rotated = rope_rotate(v.expand(8, 2), positions)  # one pair: 1 radian per position
+
+    gen = torch.Generator().manual_seed(0)
+    q, k = torch.randn(64, generator=gen), torch.randn(64, generator=gen)
+    n = 16
+    q_rot = rope_rotate(q.expand(n, 64), torch.arange(n), base=100000.0)
+    k_rot = rope_rotate(k.expand(n, 64), torch.arange(n), base=100000.0)
+    scores = q_rot @ k_rot.T
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.6))
+    colours = plt.cm.viridis(torch.linspace(0, 0.9, 8).numpy())
+    for p, ((x, y), colour) in enumerate(zip(rotated.tolist(), colours, strict=True)):
+        left.annotate(
+            "", xy=(x, y), xytext=(0, 0), arrowprops=dict(arrowstyle="->", color=colour, lw=2)
+        )
+        left.annotate(f"pos {p}", (x * 1.17, y * 1.17), ha="center", va="center", fontsize=9)
+    left.set_xlim(-1.4, 1.4)
+    left.set_ylim(-1.4, 1.4)
+    left.set_aspect("equal")
+    left.set_title(
+        "one pair of numbers at positions 0-7\n(turned 1 radian per position)", fontsize=10
+    )
+    limit = scores.abs().max().item()
+    image = right.imshow(scores, cmap="RdBu", vmin=-limit, vmax=limit)
+    right.set_xlabel("key position n")
+    right.set_ylabel("query position m")
+    right.set_title(
+        "score of rotated query (m) and key (n)\nsame colour along every diagonal", fontsize=10
+    )
+    right.grid(False)
+    fig.colorbar(image, ax=right)
+    _save(fig, "03-rope-rotation.png")
+
+
+MAKERS = {
+    "lookup": embedding_lookup,
+    "groups": word_groups,
+    "positions": position_tables,
+    "learned": learned_positions,
+    "rope": rope,
+}
+
+if __name__ == "__main__":
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    for name in sys.argv[1:] or list(MAKERS):
+        MAKERS[name]()
