@@ -66,7 +66,7 @@ def _convert_gguf(destination: Path) -> None:
 
 
 @contextlib.contextmanager
-def _quiet_transformers():
+def quiet_transformers():
     """Hide transformers' progress bars and notices so notebook outputs stay the same whether
     or not the conversion cache already existed."""
     from transformers.utils import logging
@@ -93,7 +93,7 @@ def load_smollm2():
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder = converted_dir()
-    with _quiet_transformers():
+    with quiet_transformers():
         if not (folder / _CONVERTED_MARKER).exists():
             _convert_gguf(folder)
         tokenizer = AutoTokenizer.from_pretrained(folder)
