@@ -1,0 +1,194 @@
+"""Make the figures of Chapter 4 (attention) in assets/figures/:
+
+- 04-which-words-matter.png: where two real SmolLM2 heads look from one token of a sentence;
+- 04-causal-mask.png: the causal mask as a grid of allowed and blocked pairs;
+- 04-softmax-saturation.png: one row of softmax weights with and without the 1/sqrt(d) scaling;
+- 04-grouped-query-attention.png: 9 query heads sharing 3 key/value heads, as in SmolLM2.
+
+Run from the repository root (offline, with the asset mirror; under a minute on 2 cores):
+    GENTLE_LLM_MIRROR=../shared/assets .venv/bin/python assets/scripts/04-attention-figures.py
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.patches import FancyBboxPatch  # noqa: E402
+
+from gentle_llm.attention import attention_maps, causal_mask  # noqa: E402
+from gentle_llm.explorers.attention import token_label  # noqa: E402
+from gentle_llm.pretrained import load_smollm2  # noqa: E402
+
+FIGURES = Path(__file__).resolve().parents[1] / "figures"
+SENTENCE = "The girl bought a red kite. Later, the girl flew the red kite."
+BLUE = "#08306b"
+# PNG files without a creation stamp, so re-running the script changes nothing in git.
+SAVE = {"dpi": 150, "metadata": {"Software": None}}
+
+
+def which_words_matter() -> None:
+    """Arcs from the second 'red' to every earlier token, one panel per head."""
+    model, tokenizer = load_smollm2()
+    tokens, maps = attention_maps(model, tokenizer, SENTENCE)
+    labels = [token_label(t) for t in tokens]
+    query = len(tokens) - 3  # the second " red"
+    heads = [
+        (16, 0, "a previous-token head (layer 16, head 0)"),
+        (17, 4, "an induction head (layer 17, head 4)"),
+    ]
+    fig, axes = plt.subplots(len(heads), 1, figsize=(10, 5.6), layout="constrained")
+    xs = [0.0]
+    for left, right in zip(labels[:-1], labels[1:], strict=True):
+        # Centred words: the gap to the next one grows with the half-widths of both.
+        xs.append(xs[-1] + 0.05 * (len(left) + len(right)) + 0.3)
+    base = 0.1  # arcs start and end just above the words
+    for ax, (layer, head, name) in zip(axes, heads, strict=True):
+        weights = maps[layer, head, query]
+        for j, (x, label) in enumerate(zip(xs, labels, strict=True)):
+            colour = "#d1242f" if j == query else ("#1f2328" if j < query else "#b0b7bf")
+            bold = "bold" if j == query else "normal"
+            ax.text(x, 0, label, ha="center", va="top", fontsize=12, color=colour, fontweight=bold)
+        for j in range(query):
+            w = float(weights[j])
+            if w < 0.05:
+                continue  # too faint to see; the weights of every token still sum to 1
+            ax.annotate(
+                "",
+                xy=(xs[j], base),
+                xytext=(xs[query], base),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "connectionstyle": "arc3,rad=0.3",
+                    "linewidth": 0.6 + 5 * w,
+                    "color": BLUE,
+                    "alpha": 0.3 + 0.7 * w,
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                },
+            )
+            ax.text(xs[j], -0.42, f"{w:.2f}", ha="center", va="top", fontsize=9, color=BLUE)
+        ax.set_aspect("equal")
+        ax.set_xlim(xs[0] - 0.5, xs[-1] + 0.5)
+        ax.set_ylim(-0.75, base + 0.16 * (xs[query] - xs[0]) + 0.2)
+        ax.axis("off")
+        ax.set_title(f"Where the second “red” looks in {name}", fontsize=11, loc="left")
+    fig.savefig(FIGURES / "04-which-words-matter.png", **SAVE)
+    plt.close(fig)
+
+
+def causal_mask_figure() -> None:
+    tokens = ["The", "girl", "bought", "a", "red", "kite"]
+    T = len(tokens)
+    allowed = causal_mask(T).float()
+    fig, ax = plt.subplots(figsize=(5.2, 4.4), layout="constrained")
+    ax.imshow(allowed, cmap="Blues", vmin=-0.3, vmax=1.4)
+    for i in range(T):
+        for j in range(T):
+            ax.text(
+                j,
+                i,
+                "✓" if allowed[i, j] else "−∞",
+                ha="center",
+                va="center",
+                fontsize=11,
+                color="white" if allowed[i, j] else "#57606a",
+            )
+    ax.set_xticks(range(T), tokens)
+    ax.set_yticks(range(T), tokens)
+    ax.xaxis.tick_top()
+    ax.set_xlabel("may it look at this token? (key)")
+    ax.xaxis.set_label_position("top")
+    ax.set_ylabel("token that is looking (query)")
+    ax.grid(False)
+    fig.savefig(FIGURES / "04-causal-mask.png", **SAVE)
+    plt.close(fig)
+
+
+def softmax_saturation() -> None:
+    generator = torch.Generator().manual_seed(3)
+    d, n_keys = 512, 8
+    q = torch.randn(d, generator=generator)
+    k = torch.randn(n_keys, d, generator=generator)
+    raw = k @ q
+    rows = [
+        ("without scaling: softmax(q·k)", raw),
+        ("with scaling: softmax(q·k / √d)", raw / math.sqrt(d)),
+    ]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained", sharey=True)
+    for ax, (name, scores) in zip(axes, rows, strict=True):
+        weights = scores.softmax(-1)
+        ax.bar(range(n_keys), weights, color=BLUE)
+        for j, (s, w) in enumerate(zip(scores, weights, strict=True)):
+            ax.text(j, float(w) + 0.02, f"{float(s):.1f}", ha="center", fontsize=8, color="#57606a")
+        ax.set(title=name, xlabel="key", ylim=(0, 1.12))
+        ax.set_xticks(range(n_keys))
+    axes[0].set_ylabel("attention weight")
+    fig.suptitle(
+        f"The same 8 random keys and query, vectors of size d = {d} (score above each bar)",
+        fontsize=10,
+    )
+    fig.savefig(FIGURES / "04-softmax-saturation.png", **SAVE)
+    plt.close(fig)
+
+
+def grouped_query_attention() -> None:
+    fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
+    colours = ["#4c72b0", "#dd8452", "#55a868"]
+    q_x = [i * 1.0 for i in range(9)]
+    kv_x = [1.0 + 3.0 * g for g in range(3)]
+    for i, x in enumerate(q_x):
+        g = i // 3
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.35, 2.0),
+                0.7,
+                0.6,
+                boxstyle="round,pad=0.03",
+                facecolor=colours[g],
+                alpha=0.35,
+                edgecolor=colours[g],
+            )
+        )
+        ax.text(x, 2.3, f"Q{i}", ha="center", va="center", fontsize=10)
+        ax.plot([x, kv_x[g]], [2.0, 0.9], color=colours[g], linewidth=1.2)
+    for g, x in enumerate(kv_x):
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.8, 0.3),
+                1.6,
+                0.6,
+                boxstyle="round,pad=0.03",
+                facecolor=colours[g],
+                alpha=0.8,
+                edgecolor=colours[g],
+            )
+        )
+        ax.text(x, 0.6, f"K{g}, V{g}", ha="center", va="center", fontsize=10, color="white")
+    ax.text(-0.6, 2.3, "9 query heads", ha="right", va="center", fontsize=10)
+    ax.text(-0.6, 0.6, "3 key/value heads", ha="right", va="center", fontsize=10)
+    ax.set_xlim(-3.2, 8.8)
+    ax.set_ylim(0.1, 2.8)
+    ax.axis("off")
+    ax.set_title(
+        "Grouped-query attention in SmolLM2: each key/value head serves 3 query heads", fontsize=11
+    )
+    fig.savefig(FIGURES / "04-grouped-query-attention.png", **SAVE)
+    plt.close(fig)
+
+
+def main() -> None:
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    causal_mask_figure()
+    softmax_saturation()
+    grouped_query_attention()
+    which_words_matter()
+
+
+if __name__ == "__main__":
+    main()

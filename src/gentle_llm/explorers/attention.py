@@ -1,0 +1,164 @@
+"""A head view for attention weights that needs no kernel: self-contained HTML, CSS and JS.
+
+Chapter 4 uses it to explore SmolLM2's attention in the built book, in Colab and in Jupyter.
+The weights are computed once in Python and travel inside the page as compact JSON; a small
+script draws a layer picker, head buttons, the sentence (click a token to see where it looks)
+and a heat map of the ``T x T`` weights. Nothing is loaded from the internet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+__all__ = ["head_view_html", "show_head_view", "token_label"]
+
+#: Refuse to build pages bigger than this; pick fewer layers or heads, or a shorter text.
+MAX_BYTES = 2_000_000
+MAX_VALUES = 600_000  # weights to embed; about 3 characters each
+
+_counter = itertools.count(1)
+
+
+@cache
+def _static(name: str) -> str:
+    return resources.files("gentle_llm.explorers").joinpath(name).read_text(encoding="utf-8")
+
+
+def token_label(token: str) -> str:
+    """A token as a short visible label: leading space dropped, blanks and newlines shown."""
+    label = token.replace("\n", "\\n").replace("\t", "\\t")
+    stripped = label.strip(" ")
+    if stripped:
+        return stripped
+    return "\u2423" * max(1, len(label))  # "␣": a token made only of spaces
+
+
+def _as_array(weights: Any) -> np.ndarray:
+    if hasattr(weights, "detach"):  # a torch tensor, on any device
+        weights = weights.detach().float().cpu().numpy()
+    array = np.asarray(weights, dtype=np.float64)
+    if array.ndim != 4 or array.shape[-1] != array.shape[-2]:
+        raise ValueError(
+            "weights must be shaped [layers, heads, T, T] (e.g. from "
+            f"gentle_llm.attention.attention_maps), got shape {array.shape}."
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError("weights contain NaN or infinity; attention weights must be finite.")
+    return array
+
+
+def _pick(name: str, chosen: Sequence[int] | None, size: int) -> list[int]:
+    if chosen is None:
+        return list(range(size))
+    picked = [chosen] if isinstance(chosen, int) else list(chosen)
+    if not picked:
+        raise ValueError(f"{name} is empty: pick at least one, or leave it out to show all.")
+    for value in picked:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must hold whole numbers, got {value!r}.")
+        if not 0 <= value < size:
+            raise ValueError(f"{name} holds {value}, but only 0..{size - 1} exist.")
+    if len(set(picked)) != len(picked):
+        raise ValueError(f"{name} lists the same one twice: {picked}.")
+    return [int(v) for v in picked]
+
+
+def _rows_per_mille(matrix: np.ndarray) -> list[list[int]]:
+    """Weights as whole thousandths (3 decimals), trailing zeros dropped: causal rows halve."""
+    rows = []
+    for row in np.rint(matrix * 1000).astype(int).tolist():
+        while row and row[-1] == 0:
+            row.pop()
+        rows.append(row)
+    return rows
+
+
+def _too_big(size: int) -> ValueError:
+    return ValueError(
+        f"This head view would be about {size // 1000} kB. Pick fewer layers (layers=[...]), "
+        "fewer heads (heads=[...]) or a shorter text."
+    )
+
+
+def _script_json(payload: object) -> str:
+    """JSON safe to place inside a <script> element (no '</script>' can appear)."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def head_view_html(
+    tokens: Sequence[str],
+    weights: Any,
+    *,
+    layers: Sequence[int] | int | None = None,
+    heads: Sequence[int] | int | None = None,
+    title: str = "",
+) -> str:
+    """Self-contained HTML for exploring attention ``weights [layers, heads, T, T]``.
+
+    ``tokens`` label the ``T`` positions. ``layers`` and ``heads`` pick which ones to include
+    (all by default; fewer keeps the page small). The numbers are rounded to 3 decimals.
+    Chapter 4 explains how to read the view: rows are the tokens doing the looking, columns
+    the tokens looked at.
+    """
+    array = _as_array(weights)
+    n_layers, n_heads, T, _ = array.shape
+    if isinstance(tokens, str) or len(tokens) != T:
+        raise ValueError(
+            f"tokens must be a list of {T} strings, one per position of weights "
+            f"(got {'a single string' if isinstance(tokens, str) else len(tokens)})."
+        )
+    layer_ids = _pick("layers", layers, n_layers)
+    head_ids = _pick("heads", heads, n_heads)
+    # Check the size before building anything: a causal map stores about T*(T+1)/2 numbers.
+    if len(layer_ids) * len(head_ids) * T * (T + 1) // 2 > MAX_VALUES:
+        raise _too_big(len(layer_ids) * len(head_ids) * T * (T + 1) // 2 * 3)
+    payload = {
+        "tokens": [token_label(str(t)) for t in tokens],
+        "layers": layer_ids,
+        "heads": head_ids,
+        "w": [[_rows_per_mille(array[la, h]) for h in head_ids] for la in layer_ids],
+    }
+    data = _script_json(payload)
+    if len(data) > MAX_BYTES:
+        raise _too_big(len(data))
+    digest = hashlib.sha1((data + title).encode("utf-8")).hexdigest()[:8]
+    # A per-process counter plus a content hash: unique on a page, and the same on every
+    # top-to-bottom run of a notebook, so stored outputs stay comparable.
+    uid = f"glm-attn-{next(_counter)}-{digest}"
+    title_html = f'<div class="glm-title">{html.escape(title)}</div>' if title else ""
+    return (
+        f'<div class="glm-attn tex2jax_ignore mathjax_ignore" id="{uid}">'
+        f"<style>{_static('attention.css')}</style>"
+        f"{title_html}"
+        '<div class="glm-fallback">Interactive attention view: it needs JavaScript (in '
+        "JupyterLab, trust the notebook).</div>"
+        '<div class="glm-body" style="display:none">'
+        '<div class="glm-controls"><label>Layer <select class="glm-layer"></select></label>'
+        '<span class="glm-heads" role="group" aria-label="Head"></span></div>'
+        '<div class="glm-tokens"></div><div class="glm-info"></div>'
+        '<div class="glm-scroll"><table class="glm-grid"></table></div>'
+        '<div class="glm-note">Rows: the token that is looking. Columns: the tokens it can '
+        "look at. Darker blue means more attention; each row sums to 1. Hover a cell for its "
+        "value.</div></div>"
+        f'<script type="application/json" class="glm-data">{data}</script>'
+        f'<script>(function () {{ var root = document.getElementById("{uid}"); '
+        f"if (!root) {{ return; }}\n{_static('attention.js')}\n}})();</script>"
+        "</div>"
+    )
+
+
+def show_head_view(tokens: Sequence[str], weights: Any, **options: Any) -> Any:
+    """:func:`head_view_html` wrapped for display in a notebook (an ``IPython.display.HTML``)."""
+    from IPython.display import HTML
+
+    return HTML(head_view_html(tokens, weights, **options))
