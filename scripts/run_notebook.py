@@ -31,6 +31,7 @@ def run(path: Path, timeout: int) -> float:
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
         record_timing=False,
+        coalesce_streams=True,  # one output box per cell in the book, as nbval compares them
     )
     start = time.perf_counter()
     client.execute()
