@@ -349,3 +349,28 @@ def test_cli_errors_are_clear(
     assert "not in the vocabulary" in capsys.readouterr().err
     assert cli.main(["sample", "--checkpoint", str(checkpoint), "--temperature", "-1"]) == 2
     assert "temperature" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_mixed_precision_path_runs_and_checkpoints_the_scaler(
+    data: TokenData, tmp_path: Path, dtype: torch.dtype
+) -> None:
+    """The CUDA-only autocast + GradScaler code, forced on CPU so it runs without a GPU."""
+    trainer = make_trainer(data, steps=4, eval_interval=2)
+    trainer.dtype = dtype
+    trainer.scaler = torch.amp.GradScaler("cpu", enabled=dtype == torch.float16, init_scale=1024)
+    history = trainer.fit()
+    assert all(math.isfinite(v) for v in history.train_loss + history.val_loss)
+    assert history.val_loss[-1] < history.val_loss[0]
+    path = trainer.save(tmp_path / "amp.safetensors")
+    resumed = make_trainer(data, steps=4, eval_interval=2)
+    resumed.scaler = torch.amp.GradScaler("cpu", enabled=dtype == torch.float16)
+    resumed.load(path)
+    assert resumed.scaler.get_scale() == trainer.scaler.get_scale()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.compile's own imports
+def test_compile_flag_wraps_the_model_lazily(data: TokenData) -> None:
+    trainer = make_trainer(data, compile=True)
+    assert type(trainer.forward_model).__name__ == "OptimizedModule"
+    assert trainer.forward_model._orig_mod is trainer.model  # checkpoints use the plain model

@@ -220,18 +220,19 @@ class History:
 # -- devices, precision, processes --------------------------------------------------------------
 
 
-def init_distributed() -> tuple[int, int, int]:
+def init_distributed(device: str = "auto") -> tuple[int, int, int]:
     """Join the process group when started by ``torchrun``; return ``(rank, world, local_rank)``.
 
     Outside ``torchrun`` this is a single process: ``(0, 1, 0)``. GPUs talk through NCCL, CPU
-    processes through gloo (what the tests use).
+    processes (``device="cpu"``, or no GPU) through gloo (what the tests use).
     """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
         return 0, 1, 0
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if not dist.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        use_gpu = torch.cuda.is_available() and device != "cpu"
+        backend = "nccl" if use_gpu else "gloo"
         if backend == "nccl":
             torch.cuda.set_device(local_rank)
         dist.init_process_group(backend=backend)
@@ -623,7 +624,7 @@ class Trainer:
             train_tokens, val_tokens = data
         self.config = config
         self.tokenizer = tokenizer
-        self.rank, self.world_size, local_rank = init_distributed()
+        self.rank, self.world_size, local_rank = init_distributed(config.device)
         self.device = _resolve_device(config.device, local_rank, self.world_size)
         self.dtype = _resolve_dtype(config.dtype, self.device)
         if config.num_threads is not None:
@@ -695,6 +696,9 @@ class Trainer:
 
     def train_step(self) -> torch.Tensor:
         """One optimizer step; returns the batch's mean loss (a detached tensor)."""
+        # Clearing first (not last) also drops half-accumulated gradients of a step that was
+        # interrupted, e.g. by a notebook's stop button.
+        self.optimizer.zero_grad(set_to_none=True)
         lr = lr_at(self.step, self.config)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
@@ -717,7 +721,6 @@ class Trainer:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         self.scaler.step(self.optimizer)
         self.scaler.update()
-        self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
         return total / len(micro_batches)
 
@@ -794,7 +797,8 @@ class Trainer:
         bar = tqdm(
             total=end,
             initial=self.step,
-            disable=not (cfg.progress and main),
+            # Passing disable=False would override the TQDM_DISABLE environment variable.
+            **({} if cfg.progress and main else {"disable": True}),
             desc="training",
             unit="step",
         )
@@ -880,7 +884,8 @@ class Trainer:
     def load(self, path: str | Path) -> None:
         """Continue from a checkpoint written by :meth:`save`: the run goes on exactly.
 
-        On one CPU process the final weights are bitwise those of a run that never stopped.
+        On one CPU process (same machine, same number of threads) the final weights are bitwise
+        those of a run that never stopped. Under DDP each process's dropout stream is reseeded.
         """
         meta = load_checkpoint(
             path,
