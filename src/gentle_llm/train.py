@@ -803,6 +803,7 @@ class Trainer:
             unit="step",
         )
         pending: list[torch.Tensor] = []
+        postfix: dict[str, str] = {}
         since_eval: list[float] = []
         clock = time.perf_counter()
         try:
@@ -820,7 +821,8 @@ class Trainer:
                     self.history.val_loss.append(val_loss)
                     self.history.eval_train_loss.append(train_loss)
                     self.history.elapsed_s.append(self.elapsed_s)
-                    bar.set_postfix(val=f"{val_loss:.4f}", refresh=False)
+                    postfix["val"] = f"{val_loss:.4f}"
+                    bar.set_postfix(postfix, refresh=False)
                     if main:
                         for callback in callbacks:
                             callback(self.step, train_loss, val_loss, self.elapsed_s)
@@ -840,7 +842,8 @@ class Trainer:
                 if len(pending) == 10:
                     losses = self._record(self._gather_losses(pending), since_eval)
                     pending = []
-                    bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
+                    postfix["loss"] = f"{losses[-1]:.4f}"
+                    bar.set_postfix(postfix, refresh=False)
         finally:
             bar.close()
         self._sync()
