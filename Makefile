@@ -13,7 +13,7 @@ book: env
 	@$(PY) scripts/build_book.py
 
 test: env
-	$(PY) -m pytest -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
+	$(PY) -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 lab: env

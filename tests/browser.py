@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import http.server
@@ -93,10 +94,26 @@ def chromium_path() -> Path:
 
 
 @contextlib.contextmanager
+def no_running_event_loop() -> Iterator[None]:
+    """Let Playwright's sync API start even if an earlier test left an event loop marked running.
+
+    A test worker that ran notebooks first (nbval drives Jupyter kernels through asyncio, with
+    nest-asyncio) can be left with a loop marked as running; Playwright's sync API then refuses
+    to start. Nothing is actually running at that point, so the mark is cleared and restored.
+    """
+    leftover = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(leftover)
+
+
+@contextlib.contextmanager
 def chromium() -> Iterator[Browser]:
     """Start headless Chromium (Debian's) and close it afterwards."""
     executable = chromium_path()
-    with sync_playwright() as playwright:
+    with no_running_event_loop(), sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
         )

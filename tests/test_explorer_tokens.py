@@ -195,7 +195,9 @@ def test_explorer_responds_in_headless_chromium(tmp_path, char_tok, bpe_tok) -> 
     )
     errors: list[str] = []
     dialogs: list[str] = []
-    with sync_playwright() as p:
+    from browser import no_running_event_loop
+
+    with no_running_event_loop(), sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()

@@ -14,6 +14,8 @@ import functools
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -65,22 +67,48 @@ def _convert_gguf(destination: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _convert_in_subprocess(folder: Path) -> None:
+    """Convert in a child process: the de-quantising step draws progress bars of its own that
+    would otherwise land in the notebook, and its temporary copies of the weights are freed."""
+    assets.fetch(SMOLLM2_ASSET)  # a missing file raises its clear error here, in this process
+    result = subprocess.run(
+        [sys.executable, "-m", "gentle_llm.pretrained", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"Converting SmolLM2 into {folder} failed:\n{result.stderr[-3000:]}\n"
+            "Check the disk has about 600 MB free, then run `gentle-llm doctor --load-model`."
+        )
+
+
 @contextlib.contextmanager
 def quiet_transformers():
     """Hide transformers' progress bars and notices so notebook outputs stay the same whether
     or not the conversion cache already existed."""
+    from huggingface_hub.utils import (
+        are_progress_bars_disabled,
+        disable_progress_bars,
+        enable_progress_bars,
+    )
     from transformers.utils import logging
 
     verbosity = logging.get_verbosity()
     bars_on = logging.is_progress_bar_enabled()
+    hub_bars_on = not are_progress_bars_disabled()
     logging.set_verbosity_error()
     logging.disable_progress_bar()
+    disable_progress_bars()
     try:
         yield
     finally:
         logging.set_verbosity(verbosity)
         if bars_on:
             logging.enable_progress_bar()
+        if hub_bars_on:
+            enable_progress_bars()
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,10 +121,15 @@ def load_smollm2():
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder = converted_dir()
+    if not (folder / _CONVERTED_MARKER).exists():
+        _convert_in_subprocess(folder)
     with quiet_transformers():
-        if not (folder / _CONVERTED_MARKER).exists():
-            _convert_gguf(folder)
         tokenizer = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     model.eval()
     return model, tokenizer
+
+
+if __name__ == "__main__":
+    # Used by _convert_in_subprocess: python -m gentle_llm.pretrained DESTINATION
+    _convert_gguf(Path(sys.argv[1]))
