@@ -170,19 +170,9 @@ def test_real_tokenizer_counts() -> None:
 
 # ---- in a real browser ----------------------------------------------------------------------
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 def test_explorer_responds_in_headless_chromium(tmp_path, char_tok, bpe_tok) -> None:
-    from playwright.sync_api import sync_playwright
+    from browser import chromium
 
     text = "the cat <script>alert(1)</script>"
     body = ex.compare_tokenizers_html([char_tok, bpe_tok], text)
@@ -195,44 +185,38 @@ def test_explorer_responds_in_headless_chromium(tmp_path, char_tok, bpe_tok) -> 
     )
     errors: list[str] = []
     dialogs: list[str] = []
-    from browser import no_running_event_loop
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(page_file.as_uri())
 
-    with no_running_event_loop(), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(page_file.as_uri())
+        blocks = page.locator(".gllm-block")
+        assert blocks.count() == 3
+        # the text's <script> is shown as text and never runs
+        assert "<script>alert(1)</script>" in page.inner_text("body").replace("·", " ")
+        assert dialogs == []
 
-            blocks = page.locator(".gllm-block")
-            assert blocks.count() == 3
-            # the text's <script> is shown as text and never runs
-            assert "<script>alert(1)</script>" in page.inner_text("body").replace("·", " ")
-            assert dialogs == []
+        bpe_block = blocks.nth(1)
+        status = bpe_block.locator(".gllm-status")
+        third = bpe_block.locator(".gllm-t").nth(2)
+        third.hover()
+        assert re.match(r"token 3 of \d+, id \d+:", status.inner_text())
 
-            bpe_block = blocks.nth(1)
-            status = bpe_block.locator(".gllm-status")
-            third = bpe_block.locator(".gllm-t").nth(2)
-            third.hover()
-            assert re.match(r"token 3 of \d+, id \d+:", status.inner_text())
+        second = bpe_block.locator(".gllm-t").nth(1)
+        second.click()
+        token_id = second.get_attribute("data-id")
+        assert "token 2 of" in status.inner_text()
+        assert f"id {token_id}:" in status.inner_text()
+        assert "gllm-on" in (second.get_attribute("class") or "")
+        assert status.get_attribute("data-pinned") == "1"
 
-            second = bpe_block.locator(".gllm-t").nth(1)
-            second.click()
-            token_id = second.get_attribute("data-id")
-            assert "token 2 of" in status.inner_text()
-            assert f"id {token_id}:" in status.inner_text()
-            assert "gllm-on" in (second.get_attribute("class") or "")
-            assert status.get_attribute("data-pinned") == "1"
-
-            # other blocks and the other output are untouched
-            hint = "Point at or click a token to see its id."
-            assert blocks.nth(0).locator(".gllm-status").inner_text() == hint
-            last = blocks.nth(2)
-            last.locator(".gllm-t").nth(1).click()
-            assert last.locator(".gllm-status").inner_text() == "token 2 of 2, id 6: “·output”"
-            assert "token 2 of" in status.inner_text()  # the first output's status is kept
-        finally:
-            browser.close()
+        # other blocks and the other output are untouched
+        hint = "Point at or click a token to see its id."
+        assert blocks.nth(0).locator(".gllm-status").inner_text() == hint
+        last = blocks.nth(2)
+        last.locator(".gllm-t").nth(1).click()
+        assert last.locator(".gllm-status").inner_text() == "token 2 of 2, id 6: “·output”"
+        assert "token 2 of" in status.inner_text()  # the first output's status is kept
     assert errors == []
