@@ -1,1 +1,20 @@
 """Kernel-free explorers: self-contained HTML/JS that works in the static book and in Colab."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+_counters: dict[str, itertools.count] = {}
+
+
+def element_id(prefix: str, content: str) -> str:
+    """An HTML id for one explorer output: unique on a page, yet the same on every run.
+
+    A per-kind counter (not a random number) plus a hash of the content keeps the ids, and so
+    the stored notebook outputs that nbval compares, identical each time a notebook runs top
+    to bottom, while several explorers on one page never clash.
+    """
+    counter = _counters.setdefault(prefix, itertools.count(1))
+    digest = hashlib.sha1(content.encode("utf-8", errors="replace")).hexdigest()[:8]
+    return f"{prefix}-{next(counter)}-{digest}"

@@ -8,9 +8,7 @@ and a heat map of the ``T x T`` weights. Nothing is loaded from the internet.
 
 from __future__ import annotations
 
-import hashlib
 import html
-import itertools
 import json
 from collections.abc import Sequence
 from functools import cache
@@ -19,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from gentle_llm.explorers import element_id
+
 __all__ = ["head_view_html", "show_head_view", "token_label"]
 
 #: Refuse to build pages bigger than this; pick fewer layers or heads, or a shorter text.
 MAX_BYTES = 2_000_000
 MAX_VALUES = 600_000  # weights to embed; about 3 characters each
-
-_counter = itertools.count(1)
 
 
 @cache
@@ -131,10 +129,7 @@ def head_view_html(
     data = _script_json(payload)
     if len(data) > MAX_BYTES:
         raise _too_big(len(data))
-    digest = hashlib.sha1((data + title).encode("utf-8")).hexdigest()[:8]
-    # A per-process counter plus a content hash: unique on a page, and the same on every
-    # top-to-bottom run of a notebook, so stored outputs stay comparable.
-    uid = f"glm-attn-{next(_counter)}-{digest}"
+    uid = element_id("glm-attn", data + title)
     title_html = f'<div class="glm-title">{html.escape(title)}</div>' if title else ""
     return (
         f'<div class="glm-attn tex2jax_ignore mathjax_ignore" id="{uid}">'

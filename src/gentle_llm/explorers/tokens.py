@@ -14,12 +14,11 @@ Use :func:`show_tokens` and :func:`compare_tokenizers` in a notebook; they retur
 
 from __future__ import annotations
 
-import hashlib
 import html
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gentle_llm.explorers import element_id
 from gentle_llm.tokenizers import HFTokenizer, Tokenizer
 
 __all__ = [
@@ -37,11 +36,6 @@ PALETTE = ("#fde2e4", "#d7ecd9", "#dbe7f7", "#fff1c1", "#eadcf5", "#d5f0ee")
 # How whitespace is drawn. The markers are greyed, so a real "·" in the text stays
 # distinguishable from a drawn space.
 _WHITESPACE = {" ": "·", "\n": "↵", "\t": "⇥", "\r": "␍", "\u00a0": "⍽"}
-
-# Each output gets its own element id so that several explorers on one page never clash.
-# A counter (not a random number) keeps the ids, and so the stored notebook outputs, the
-# same every time a notebook runs top to bottom.
-_counter = itertools.count(1)
 
 _STYLE = """<style>
 #{uid} {{font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
@@ -93,11 +87,6 @@ _SCRIPT = """<script>
 def visible_whitespace(piece: str) -> str:
     """``piece`` with each space, newline and tab replaced by its visible marker."""
     return "".join(_WHITESPACE.get(c, c) for c in piece)
-
-
-def _new_uid(content: str) -> str:
-    digest = hashlib.sha1(content.encode("utf-8", errors="replace")).hexdigest()[:8]
-    return f"gllm-tokens-{next(_counter)}-{digest}"
 
 
 def _piece_html(piece: str) -> str:
@@ -173,7 +162,7 @@ def _tokens_block(pieces: list[str], ids: list[int] | None, title: str, bar: flo
 
 
 def _wrap(blocks: str, seed: str) -> str:
-    uid = _new_uid(seed)
+    uid = element_id("gllm-tokens", seed)
     return (
         f'<div class="gllm-tokens" id="{uid}">'
         f"{_STYLE.format(uid=uid)}{blocks}{_SCRIPT.format(uid=uid)}</div>"
