@@ -1,4 +1,4 @@
-"""Chapter 1's helpers (gentle_llm.inspect) on the real SmolLM2-135M-Instruct, loaded once."""
+"""Chapter 1's helpers (gentle_llm.model_facts) on the real SmolLM2-135M-Instruct, loaded once."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from gentle_llm import assets
-from gentle_llm.inspect import (
+from gentle_llm.model_facts import (
     TokenProbability,
     facts_table,
     generation_trace,
