@@ -1,0 +1,128 @@
+"""Argument checks shared by the whole package: one clear error that says what to do.
+
+Every public function of ``gentle_llm`` checks what a learner passes in with one line from
+here, so the chapters' code reads like the chapters and each mistake still gets a message
+that names the argument, what it must be, what it was, and (``hint``) how to fix it.
+Internal helpers trust their callers and do not check again.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Collection, Sequence
+from typing import Any, TypeVar
+
+from torch import Tensor
+
+__all__ = [
+    "is_int",
+    "number",
+    "one_of",
+    "tensor",
+    "text",
+    "whole_number",
+]
+
+T = TypeVar("T")
+
+
+def _with_hint(message: str, hint: str) -> str:
+    return f"{message} {hint}" if hint else message
+
+
+def is_int(value: Any) -> bool:
+    """True for a Python or NumPy integer, False for ``bool`` (``True`` is not a count)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def whole_number(value: Any, name: str, minimum: int = 1, *, hint: str = "") -> int:
+    """``value`` as an int, or a ``ValueError``: "``name`` must be a whole number >= minimum"."""
+    if not is_int(value) or value < minimum:
+        raise ValueError(
+            _with_hint(f"{name} must be a whole number >= {minimum}, got {value!r}.", hint)
+        )
+    return int(value)
+
+
+def number(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    hint: str = "",
+) -> float:
+    """``value`` as a finite float within the bounds given, or a ``ValueError`` naming them.
+
+    ``low_open=True`` excludes ``low`` itself (``> low``), likewise ``high_open``. NaN and
+    infinity are always refused: no setting of the course makes sense at infinity.
+    """
+    if low is not None and high is not None:
+        rule = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    elif low is not None:
+        rule = f"a number {'>' if low_open else '>='} {low:g}"
+    elif high is not None:
+        rule = f"a number {'<' if high_open else '<='} {high:g}"
+    else:
+        rule = "a finite number"
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        raise ValueError(_with_hint(f"{name} must be {rule}, got {value!r}.", hint))
+    return float(value)
+
+
+def one_of(value: T, name: str, choices: Collection[T], *, hint: str = "") -> T:
+    """``value`` if it is one of ``choices``, else a ``ValueError`` listing them."""
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(_with_hint(f"{name} must be one of {listed}; got {value!r}.", hint))
+    return value
+
+
+def text(value: Any, name: str, *, example: str = "") -> str:
+    """A non-blank ``str``: ``TypeError`` for another type, ``ValueError`` for blank text."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string (str), got {type(value).__name__}.")
+    if not value.strip():
+        tip = f", e.g. {example!r}" if example else ""
+        raise ValueError(f"{name} is empty: give some text{tip}.")
+    return value
+
+
+def tensor(
+    value: Any,
+    name: str,
+    *,
+    dims: int | Sequence[int] | None = None,
+    shape: str = "",
+    floating: bool = False,
+    hint: str = "",
+) -> Tensor:
+    """``value`` if it is a tensor with one of the allowed numbers of dimensions.
+
+    ``shape`` describes the expected layout for the message, e.g. ``"[batch, tokens, dim]"``;
+    ``floating=True`` also asks for a floating-point dtype.
+    """
+    layout = f" shaped {shape}" if shape else ""
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            f"{name} must be a torch.Tensor{layout}, got {type(value).__name__}; "
+            "wrap your numbers with torch.tensor(...)."
+        )
+    allowed = (dims,) if isinstance(dims, int) else dims
+    if allowed is not None and value.dim() not in allowed:
+        expected = layout or " " + " or ".join(f"{d}-D" for d in allowed)
+        raise ValueError(
+            _with_hint(f"{name} must be{expected}, got shape {tuple(value.shape)}.", hint)
+        )
+    if floating and not value.is_floating_point():
+        raise TypeError(f"{name} must hold floats, got {value.dtype}; use {name}.float().")
+    return value
