@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent
-_DEFAULT_MIRROR = REPO_ROOT.parent / "shared" / "assets"
+from gentle_llm.assets import use_mirror_by_default
 
-if not os.environ.get("GENTLE_LLM_MIRROR") and _DEFAULT_MIRROR.is_dir():
-    os.environ["GENTLE_LLM_MIRROR"] = str(_DEFAULT_MIRROR)
+REPO_ROOT = Path(__file__).resolve().parent
+use_mirror_by_default(REPO_ROOT.parent / "shared" / "assets")
 # Tests never touch the network: every asset must come from the cache or the mirror.
 os.environ["GENTLE_LLM_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"

@@ -3,8 +3,8 @@
 Compares, in one run on one machine:
 
 * ours — ``gentle_llm.tokenizers.BPETokenizer.train`` (unique chunks + incremental counts);
-* naive — ``tests/naive_bpe.py``, which recounts every pair of the whole text after each
-  merge (it must find exactly the same merges; the script checks);
+* naive — ``gentle_llm.tokenizers.train_merges_naive``, which recounts every pair of the
+  whole text after each merge (it must find exactly the same merges; the script checks);
 * Hugging Face ``tokenizers`` — its Rust BPE trainer with the ByteLevel pre-tokenizer, the
   practical speed limit (its tie rule differs, so only the overlap of vocabularies is shown).
 
@@ -25,16 +25,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from gentle_llm.assets import fetch, use_mirror_by_default
+from gentle_llm.tokenizers import (
+    GPT2_SPLIT_PATTERN,
+    BPETokenizer,
+    byte_level_alphabet,
+    train_merges_naive,
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests"))
-_MIRROR = REPO_ROOT.parent / "shared" / "assets"
-if not os.environ.get("GENTLE_LLM_MIRROR") and _MIRROR.is_dir():
-    os.environ["GENTLE_LLM_MIRROR"] = str(_MIRROR)
-
-from naive_bpe import naive_train  # noqa: E402
-
-from gentle_llm.assets import fetch  # noqa: E402
-from gentle_llm.tokenizers import GPT2_SPLIT_PATTERN, BPETokenizer, byte_level_alphabet  # noqa: E402
+use_mirror_by_default(REPO_ROOT.parent / "shared" / "assets")
 
 
 def best_time(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
@@ -89,7 +89,7 @@ def main() -> None:
 
     naive_text = text[: args.naive_chars] if args.naive_chars else text
     t_naive, naive_merges = best_time(
-        lambda: naive_train(naive_text, num_merges, GPT2_SPLIT_PATTERN), 1
+        lambda: train_merges_naive(naive_text, num_merges, GPT2_SPLIT_PATTERN), 1
     )
     if args.naive_chars:
         # Compare with ours on the same prefix, so the ratio is fair.
@@ -107,7 +107,7 @@ def main() -> None:
         rows.append((f"ours, {label}", t_ours_prefix, 1.0))
         rows.append((f"naive reference, {label}", t_naive, t_naive / t_ours_prefix))
     else:
-        rows.append(("naive reference (tests/naive_bpe.py)", t_naive, t_naive / t_ours))
+        rows.append(("naive reference (train_merges_naive)", t_naive, t_naive / t_ours))
 
     print(f"| {'implementation':<44} | {'seconds':>8} | {'ratio vs ours':>13} |")
     print(f"| {'-' * 44} | {'-' * 8}:| {'-' * 13}:|")

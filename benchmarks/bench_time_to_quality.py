@@ -39,14 +39,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from gentle_llm.assets import use_mirror_by_default
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "time_to_quality.json"
 TARGET = 1.898
 NANOGPT_SECONDS = 121.0  # the reference recipe run as nanoGPT on this machine (issue 3)
 THREADS = 2
 # Like the tests, use the offline asset mirror next to the repository when there is one.
-if not os.environ.get("GENTLE_LLM_MIRROR") and (ROOT.parent / "shared" / "assets").is_dir():
-    os.environ["GENTLE_LLM_MIRROR"] = str(ROOT.parent / "shared" / "assets")
+use_mirror_by_default(ROOT.parent / "shared" / "assets")
 
 
 def reference_recipe():

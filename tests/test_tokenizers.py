@@ -4,7 +4,6 @@ files round-trip, bad inputs get clear errors, and the wrappers work offline."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,12 @@ from gentle_llm.tokenizers import (
     TiktokenTokenizer,
     Tokenizer,
     count_chunks,
+    encode_naive,
+    join_pieces,
     readable_bytes,
-    show_tokens,
     train_merges,
+    train_merges_naive,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from naive_bpe import naive_encode, naive_train  # noqa: E402
 
 PATTERNS = {"gpt4": GPT4_SPLIT_PATTERN, "gpt2": GPT2_SPLIT_PATTERN}
 EOT = "<|endoftext|>"
@@ -66,7 +64,7 @@ def bpe(shakespeare: str) -> BPETokenizer:
 )
 def test_merges_equal_naive_until_exhausted(text: str, pattern: str) -> None:
     """Small texts: merge until no pair is left, so the stopping point is checked too."""
-    expected = naive_train(text, 10_000, PATTERNS[pattern])
+    expected = train_merges_naive(text, 10_000, PATTERNS[pattern])
     assert train_merges(count_chunks(text, pattern), 10_000) == expected
 
 
@@ -74,7 +72,7 @@ def test_merges_equal_naive_until_exhausted(text: str, pattern: str) -> None:
 @given(text=st.text(alphabet="ab c\n🙂é", min_size=1, max_size=80))
 def test_merges_equal_naive_on_random_texts(text: str) -> None:
     """A tiny alphabet makes many ties and overlapping pairs: the cases that go wrong."""
-    expected = naive_train(text, 10_000, GPT4_SPLIT_PATTERN)
+    expected = train_merges_naive(text, 10_000, GPT4_SPLIT_PATTERN)
     assert train_merges(count_chunks(text, "gpt4"), 10_000) == expected
 
 
@@ -82,9 +80,9 @@ def test_merges_equal_naive_on_random_texts(text: str) -> None:
 def test_merges_equal_naive_on_shakespeare(shakespeare: str, pattern: str) -> None:
     text = shakespeare[:12_000]
     tok = BPETokenizer.train(text, 256 + 100, pattern=pattern)
-    assert tok.merges == naive_train(text, 100, PATTERNS[pattern])
+    assert tok.merges == train_merges_naive(text, 100, PATTERNS[pattern])
     held_out = shakespeare[50_000:53_000]
-    assert tok.encode(held_out) == naive_encode(held_out, tok.merges, PATTERNS[pattern])
+    assert tok.encode(held_out) == encode_naive(held_out, tok.merges, PATTERNS[pattern])
 
 
 def test_vocab_size_counts_bytes_merges_and_special_tokens(bpe: BPETokenizer) -> None:
@@ -143,7 +141,7 @@ def test_round_trip_with_special_tokens(bpe: BPETokenizer, parts: list[str]) -> 
 def test_pieces_join_back_and_show_partial_bytes(bpe: BPETokenizer) -> None:
     text = "To be, or not to be: that is the question."
     assert "".join(bpe.pieces(text)) == text
-    assert show_tokens(bpe, "To be") == "|".join(bpe.pieces("To be"))
+    assert join_pieces(bpe, "To be") == "|".join(bpe.pieces("To be"))
     # A four-byte emoji seen rarely is split into byte tokens, shown as <0x..>.
     pieces = bpe.pieces("𝄞")
     assert pieces == ["<0xF0>", "<0x9D>", "<0x84>", "<0x9E>"]
@@ -260,7 +258,7 @@ def test_char_tokenizer(tmp_path: Path) -> None:
     assert tok.vocab_size == 8
     assert tok.decode(tok.encode("hold low")) == "hold low"
     assert tok.pieces("low") == ["l", "o", "w"]
-    assert show_tokens(tok, "low", sep="/") == "l/o/w"
+    assert join_pieces(tok, "low", sep="/") == "l/o/w"
     tok.save(tmp_path / "char.json")
     loaded = CharTokenizer.load(tmp_path / "char.json")
     assert loaded.chars == tok.chars and loaded.encode("hello") == tok.encode("hello")

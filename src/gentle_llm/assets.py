@@ -203,6 +203,17 @@ def mirror_dir() -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+def use_mirror_by_default(folder: Path) -> Path | None:
+    """Point ``GENTLE_LLM_MIRROR`` at ``folder`` unless it is already set or ``folder`` is absent.
+
+    The project's tests and benchmarks call this with the mirror that sits beside a checkout
+    (``../shared/assets``), as a workshop would with its USB stick.
+    """
+    if not os.environ.get(MIRROR_ENV) and folder.is_dir():
+        os.environ[MIRROR_ENV] = str(folder)
+    return mirror_dir()
+
+
 def offline() -> bool:
     """True when the network must not be used (``GENTLE_LLM_OFFLINE`` or ``HF_HUB_OFFLINE``)."""
     return any(os.environ.get(var, "") not in ("", "0") for var in (OFFLINE_ENV, "HF_HUB_OFFLINE"))
@@ -403,15 +414,16 @@ def verify(names: Iterable[str] | None = None) -> dict[str, str]:
     return results
 
 
-def ensure_tiktoken_cache() -> Path:
+def ensure_tiktoken_cache(*names: str) -> Path:
     """Seed tiktoken's cache so ``tiktoken.get_encoding`` works offline.
 
     tiktoken looks in ``TIKTOKEN_CACHE_DIR`` for a file named by the SHA-1 of its download
-    URL; copying the registry's tables there under those names is all it takes.
+    URL; copying the registry's tables there under those names is all it takes. Only the
+    encodings named are seeded (default: both), so a damaged copy of one never stops the other.
     """
     folder = Path(os.environ.get("TIKTOKEN_CACHE_DIR") or cache_dir() / "tiktoken")
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("r50k_base", "cl100k_base"):
+    for name in names or ("r50k_base", "cl100k_base"):
         file = REGISTRY[name].files[0]
         target = folder / hashlib.sha1(file.url.encode()).hexdigest()
         if not target.exists():
