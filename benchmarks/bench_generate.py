@@ -4,7 +4,7 @@ A GPT of 6 layers, 6 heads, 384 dims (the size of the bigger character model) wi
 of 1024 tokens, so that 500 new tokens fit in the window and the cache is used all the way
 (past the window our generator recomputes, see gentle_llm.generate). Greedy decoding, one
 prompt, 500 new tokens, no stop tokens. transformers gets the very same weights through
-``GPT.to_hf_gpt2()`` and must produce the very same tokens. Runs alternate between the three
+``to_hf_gpt2(GPT)`` and must produce the very same tokens. Runs alternate between the three
 contenders; the table shows the median tokens/s and the ratios.
 
     .venv/bin/python benchmarks/bench_generate.py
@@ -21,6 +21,7 @@ import warnings
 import torch
 
 from gentle_llm.generate import SamplingConfig, generate
+from gentle_llm.gpt2_weights import to_hf_gpt2
 from gentle_llm.model import GPT, GPTConfig
 
 
@@ -52,7 +53,7 @@ def main() -> None:
         for param in ours.parameters():
             param.add_(0.05 * torch.randn_like(param))
     ours = ours.to(device).eval()
-    theirs = ours.to_hf_gpt2().to(device).eval()
+    theirs = to_hf_gpt2(ours).to(device).eval()
     prompt = torch.randint(0, config.vocab_size, (args.prompt_tokens,)).tolist()
     n = args.new_tokens
     sampling = SamplingConfig(max_new_tokens=n, temperature=0)

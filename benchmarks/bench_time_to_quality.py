@@ -79,7 +79,8 @@ def child(recipe: str, t0: float, eval_interval: int, out: Path) -> None:
     torch.set_num_threads(THREADS)
     from gentle_llm.data import char_dataset
     from gentle_llm.model import GPT
-    from gentle_llm.train import PRESETS, Trainer
+    from gentle_llm.presets import PRESETS
+    from gentle_llm.train import Trainer
 
     if recipe == "reference":
         model_config, train_config = reference_recipe()

@@ -17,6 +17,7 @@ import time
 
 import torch
 
+from gentle_llm.gpt2_weights import to_hf_gpt2
 from gentle_llm.model import GPT, GPTConfig
 
 # name -> (model shape, batch size, steps per timed round)
@@ -54,7 +55,7 @@ def bench(name: str, config: GPTConfig, batch: int, steps: int, args: argparse.N
     device = torch.device(args.device)
     torch.manual_seed(0)
     ours = GPT(config).to(device).train()
-    theirs = ours.to_hf_gpt2().to(device).train()
+    theirs = to_hf_gpt2(ours).to(device).train()
     attn_impl = getattr(theirs.config, "_attn_implementation", "?")
 
     x = torch.randint(0, config.vocab_size, (batch, config.block_size), device=device)

@@ -14,7 +14,7 @@ def test_doctor_passes_with_the_mirror(capsys):
     out = capsys.readouterr().out
     assert "[PASS] python" in out
     assert "[PASS] asset smollm2-135m-instruct-gguf" in out
-    assert "[PASS] tiktoken tables" in out
+    assert "[PASS] tiktoken r50k_base" in out and "[PASS] tiktoken cl100k_base" in out
     assert "0 failed" in out
 
 
@@ -28,7 +28,7 @@ def test_doctor_names_each_missing_asset_and_its_fix(tmp_path, monkeypatch, caps
     for name in assets.REGISTRY:
         assert f"[FAIL] asset {name}" in out
     assert "fix: online: `gentle-llm assets pull tinyshakespeare`" in out
-    assert "[FAIL] tiktoken tables" in out
+    assert "[FAIL] tiktoken r50k_base" in out and "[FAIL] tiktoken cl100k_base" in out
 
 
 def test_assets_verify_and_list(capsys):

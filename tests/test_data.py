@@ -131,7 +131,7 @@ def test_batch_sampler_errors_say_what_to_do() -> None:
         BatchSampler(torch.arange(5), 8, 2)
     with pytest.raises(TypeError, match="1-D torch tensor"):
         BatchSampler(torch.arange(100).view(10, 10), 4, 2)
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size must be a whole number >= 1"):
         BatchSampler(stream, 4, 0)
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from gentle_llm.devices import cleanup_distributed, init_distributed
 from gentle_llm.model import GPT, GPTConfig
-from gentle_llm.train import TrainConfig, Trainer, cleanup_distributed
+from gentle_llm.train import TrainConfig, Trainer
 
 MODEL = GPTConfig(vocab_size=24, block_size=16, n_layer=2, n_head=2, n_embd=32)
 TRAIN = TrainConfig(
@@ -55,6 +56,7 @@ def _train() -> Trainer:
 
 
 def _worker(out: Path) -> None:
+    init_distributed(TRAIN.device)
     trainer = _train()
     if trainer.rank == 0:
         out.mkdir(parents=True, exist_ok=True)

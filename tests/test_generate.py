@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from gentle_llm.generate import SamplingConfig, generate, next_token_distribution, stream
+from gentle_llm.gpt2_weights import to_hf_gpt2
 from gentle_llm.model import GPT, GPTConfig
 
 CONFIG = GPTConfig(vocab_size=40, block_size=24, n_layer=2, n_head=2, n_embd=32)
@@ -197,7 +198,7 @@ def test_any_callable_returning_logits_works() -> None:
 def test_works_with_a_transformers_model_with_and_without_its_cache(model: GPT) -> None:
     # 5 + 25 tokens overflow the 24-token context: the window slides for both.
     config = SamplingConfig(max_new_tokens=25, temperature=0)
-    hf = model.to_hf_gpt2()
+    hf = to_hf_gpt2(model)
     ours = generate(model, PROMPT, config)
     assert generate(hf, PROMPT, config) == ours
     assert generate(hf, PROMPT, config, use_cache=False) == ours

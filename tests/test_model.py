@@ -8,6 +8,7 @@ import pytest
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
+from gentle_llm.gpt2_weights import gpt_from_hf_gpt2, to_hf_gpt2, to_hf_gpt2_state_dict
 from gentle_llm.model import GPT, GPTConfig, KVCache
 
 SMALL = GPTConfig(vocab_size=50, block_size=16, n_layer=2, n_head=2, n_embd=32)
@@ -40,7 +41,7 @@ def _tokens(vocab: int = 100, shape: tuple[int, int] = (3, 16)) -> torch.Tensor:
 @pytest.mark.parametrize("activation", ["gelu_new", "gelu"])
 def test_loads_hf_gpt2_with_same_logits(activation: str) -> None:
     hf = _hf_gpt2(activation)
-    ours = GPT.from_hf_gpt2(hf).eval()
+    ours = gpt_from_hf_gpt2(hf).eval()
     idx = _tokens()
     with torch.no_grad():
         expected = hf(idx).logits
@@ -52,7 +53,7 @@ def test_loads_hf_gpt2_with_same_logits(activation: str) -> None:
 
 def test_loads_bare_hf_state_dict_given_heads() -> None:
     hf = _hf_gpt2()
-    ours = GPT.from_hf_gpt2(hf.state_dict(), n_head=2).eval()
+    ours = gpt_from_hf_gpt2(hf.state_dict(), n_head=2).eval()
     idx = _tokens()
     with torch.no_grad():
         assert (ours(idx)[0] - hf(idx).logits).abs().max().item() <= 1e-5
@@ -75,40 +76,40 @@ def test_round_trip_to_hf_state_dict_gives_same_logits() -> None:
             eos_token_id=None,
         )
     ).eval()
-    missing, unexpected = fresh.load_state_dict(ours.to_hf_gpt2_state_dict(), strict=False)
+    missing, unexpected = fresh.load_state_dict(to_hf_gpt2_state_dict(ours), strict=False)
     assert not unexpected
     assert all(".attn.bias" in key or "masked_bias" in key for key in missing)
     idx = _tokens()
     with torch.no_grad():
         expected = ours(idx)[0]
         assert (fresh(idx).logits - expected).abs().max().item() <= 1e-5
-        assert (ours.to_hf_gpt2()(idx).logits - expected).abs().max().item() <= 1e-5
-        back = GPT.from_hf_gpt2(ours.to_hf_gpt2_state_dict(), n_head=2).eval()
+        assert (to_hf_gpt2(ours)(idx).logits - expected).abs().max().item() <= 1e-5
+        back = gpt_from_hf_gpt2(to_hf_gpt2_state_dict(ours), n_head=2).eval()
         assert torch.equal(back(idx)[0], expected)
 
 
 def test_bare_state_dict_without_heads_is_refused() -> None:
     with pytest.raises(ValueError, match="n_head"):
-        GPT.from_hf_gpt2(_hf_gpt2().state_dict())
+        gpt_from_hf_gpt2(_hf_gpt2().state_dict())
 
 
 def test_unsupported_gpt2_variant_is_refused() -> None:
     hf = _hf_gpt2()
     hf.config.activation_function = "relu"
     with pytest.raises(ValueError, match="activation_function"):
-        GPT.from_hf_gpt2(hf)
+        gpt_from_hf_gpt2(hf)
 
 
 def test_untied_lm_head_is_refused() -> None:
     state = _hf_gpt2().state_dict()
     state["lm_head.weight"] = state["lm_head.weight"] + 1.0
     with pytest.raises(ValueError, match="tie_word_embeddings"):
-        GPT.from_hf_gpt2(state, n_head=2)
+        gpt_from_hf_gpt2(state, n_head=2)
 
 
 def test_not_a_gpt2_state_dict_is_refused() -> None:
     with pytest.raises(ValueError, match="GPT-2 state dict"):
-        GPT.from_hf_gpt2({"foo.weight": torch.zeros(2, 2)}, n_head=1)
+        gpt_from_hf_gpt2({"foo.weight": torch.zeros(2, 2)}, n_head=1)
 
 
 def test_forward_shapes_and_initial_loss() -> None:

@@ -12,21 +12,17 @@ import torch
 from safetensors.torch import save_file
 
 from gentle_llm import cli
-from gentle_llm.data import TokenData, load_tinyshakespeare
-from gentle_llm.model import GPT, GPTConfig
-from gentle_llm.tokenizers import CharTokenizer
-from gentle_llm.train import (
-    PRESETS,
+from gentle_llm.checkpoint import (
     CheckpointError,
-    Preset,
-    TrainConfig,
-    Trainer,
     load_checkpoint,
-    lr_at,
-    make_optimizer,
     model_from_checkpoint,
     save_checkpoint,
 )
+from gentle_llm.data import TokenData, load_tinyshakespeare
+from gentle_llm.model import GPT, GPTConfig
+from gentle_llm.presets import PRESETS, Preset
+from gentle_llm.tokenizers import CharTokenizer
+from gentle_llm.train import TrainConfig, Trainer, lr_at, make_optimizer
 
 TINY = GPTConfig(vocab_size=65, block_size=16, n_layer=2, n_head=2, n_embd=32)
 

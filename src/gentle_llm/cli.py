@@ -7,10 +7,12 @@ workshop; ``gentle-llm assets export DIR`` writes the offline kit for a USB stic
 from __future__ import annotations
 
 import argparse
-import importlib
+import re
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from gentle_llm import assets, cli_train
@@ -33,19 +35,18 @@ class Check:
         return text
 
 
-_PACKAGES = (
-    ("torch", "2.3"),
-    ("transformers", "4.46"),
-    ("tokenizers", "0.20"),
-    ("tiktoken", "0.7"),
-    ("safetensors", "0.4"),
-    ("gguf", "0.10"),
-    ("accelerate", "0.34"),
-    ("numpy", "1.24"),
-    ("matplotlib", "3.7"),
-    ("ipywidgets", "8.0"),
-    ("tqdm", "4.66"),
-)
+def declared_requirements() -> list[tuple[str, str]]:
+    """``(package, minimum version)`` for every dependency ``pyproject.toml`` declares.
+
+    Read from the installed package's metadata, so the doctor and the project can never
+    disagree about what the course needs. Extras (``book``, ``dev``) are left out.
+    """
+    found = []
+    for line in metadata.requires("gentle-llm") or []:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(?:>=\s*([^,;\s]+))?[^;]*", line)
+        if match:  # lines with a marker (";") are extras and do not match
+            found.append((match.group(1), match.group(2) or "0"))
+    return found
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -69,11 +70,10 @@ def check_python() -> Check:
 
 def check_package(name: str, minimum: str) -> Check:
     try:
-        module = importlib.import_module(name)
-    except ImportError as error:
-        return Check(name, False, f"not importable ({error})", "run `pip install -e .` again")
-    version = getattr(module, "__version__", "unknown")
-    ok = version == "unknown" or _version_tuple(version) >= _version_tuple(minimum)
+        version = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return Check(name, False, "not installed", f"pip install '{name}>={minimum}'")
+    ok = _version_tuple(version) >= _version_tuple(minimum)
     return Check(name, ok, version, f"upgrade: pip install -U '{name}>={minimum}'")
 
 
@@ -105,29 +105,28 @@ def check_widgets() -> Check:
 
 def check_asset(name: str) -> Check:
     ok, detail = assets.status(name)
-    return Check(
-        f"asset {name}",
-        ok,
-        detail if ok else "missing",
+    fix = (
         f"online: `gentle-llm assets pull {name}`; offline: set {assets.MIRROR_ENV} to a "
-        "folder made by `gentle-llm assets export DIR`",
+        "folder made by `gentle-llm assets export DIR`"
     )
+    if detail.startswith("damaged"):
+        fix = f"delete the damaged file named above, then {fix}"
+    return Check(f"asset {name}", ok, detail, fix)
 
 
-def check_tiktoken() -> Check:
+def check_tiktoken(name: str) -> Check:
     try:
-        assets.ensure_tiktoken_cache()
-        import tiktoken
+        from gentle_llm.tokenizers import TiktokenTokenizer
 
-        count = len(tiktoken.get_encoding("cl100k_base").encode("hello world"))
-    except Exception as error:  # any failure here means the GPT tokenizers won't load
+        count = len(TiktokenTokenizer(name).encode("hello world"))
+    except Exception as error:  # any failure here means this GPT tokenizer won't load
         return Check(
-            "tiktoken tables",
+            f"tiktoken {name}",
             False,
-            f"cannot load offline ({error})",
-            "`gentle-llm assets pull r50k_base cl100k_base`",
+            f"cannot load offline ({str(error).splitlines()[0]})",
+            f"`gentle-llm assets pull {name}`",
         )
-    return Check("tiktoken tables", True, f"r50k_base and cl100k_base load ({count} tokens)")
+    return Check(f"tiktoken {name}", True, f"loads ({count} tokens for 'hello world')")
 
 
 def check_model() -> Check:
@@ -148,10 +147,10 @@ def check_model() -> Check:
 
 def run_doctor(load_model: bool) -> list[Check]:
     checks = [check_python()]
-    checks += [check_package(name, minimum) for name, minimum in _PACKAGES]
+    checks += [check_package(name, minimum) for name, minimum in declared_requirements()]
     checks += [check_device(), check_widgets()]
     checks += [check_asset(name) for name in assets.REGISTRY]
-    checks.append(check_tiktoken())
+    checks += [check_tiktoken(name) for name in ("r50k_base", "cl100k_base")]
     if load_model:
         checks.append(check_model())
     return checks
@@ -201,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gentle-llm", description="Tools for the Gentle LLM course."
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when a command fails"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     doctor = commands.add_parser("doctor", help="check this machine is ready for the course")
@@ -232,14 +234,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a learner's mistake is one ``error:`` line and exit status 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (assets.AssetError, KeyError, ValueError, FileNotFoundError) as error:
+    except (assets.AssetError, KeyError, ValueError, TypeError, RuntimeError, OSError) as error:
+        if args.debug:
+            traceback.print_exc()
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
+        if not args.debug:
+            print("(run again with --debug to see the full traceback)", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

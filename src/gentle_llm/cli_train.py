@@ -1,4 +1,4 @@
-"""``gentle-llm train`` and ``gentle-llm sample``: Chapter 7's training loop on the command line.
+"""``gentle-llm train`` and ``gentle-llm sample``: Chapter 6's training loop on the command line.
 
 Train the small character-level model on Tiny Shakespeare, then sample from its checkpoint::
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 __all__ = ["register"]
@@ -21,12 +22,12 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``train`` and ``sample`` subcommands to the ``gentle-llm`` parser."""
-    from gentle_llm.train import PRESETS
+    from gentle_llm.presets import PRESETS
 
     train = subparsers.add_parser(
         "train",
         help="train the tiny GPT on character-level Tiny Shakespeare",
-        description="Train the tiny GPT of Chapter 5 with the loop of Chapter 7. Presets: "
+        description="Train the tiny GPT of Chapter 5 with the loop of Chapter 6. Presets: "
         + "; ".join(f"{name}: {p.description}" for name, p in PRESETS.items())
         + ".",
     )
@@ -51,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sample = subparsers.add_parser(
         "sample",
         help="generate text from a checkpoint written by `gentle-llm train`",
-        description="Generate text from a trained checkpoint (Chapter 6 explains the options).",
+        description="Generate text from a trained checkpoint (Chapter 7 explains the options).",
     )
     sample.add_argument("--checkpoint", type=Path, required=True, help="a ckpt.safetensors file")
     sample.add_argument("--prompt", default="\n", help="text to continue (default: a new line)")
@@ -64,39 +65,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sample.set_defaults(handler=run_sample)
 
 
-def run_train(args: argparse.Namespace) -> int:
-    """Handle ``gentle-llm train``; returns the exit status."""
-    from gentle_llm.data import char_dataset
-    from gentle_llm.train import (
-        CHECKPOINT_NAME,
-        PRESETS,
-        TrainConfig,
-        Trainer,
-        cleanup_distributed,
-        read_checkpoint,
-    )
+def _check_writable(folder: Path) -> None:
+    """Fail before training, not at the first save, if checkpoints cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise ValueError(
+            f"cannot write checkpoints to --out {str(folder)!r} ({error.strerror or error}): "
+            "choose a folder you can write to, on a disk with free space."
+        ) from None
 
-    if args.steps is not None and args.steps < 1:
-        raise ValueError(f"--steps must be at least 1, got {args.steps}.")
-    out = args.out or Path("runs") / args.preset
-    checkpoint = out / CHECKPOINT_NAME
+
+def _config_overrides(args: argparse.Namespace, out: Path) -> dict:
+    """The TrainConfig fields that the command-line options change."""
+    from gentle_llm.presets import PRESETS
+
     overrides: dict = {"checkpoint_dir": str(out), "progress": not args.no_progress}
-    for option, name in (
-        ("steps", "steps"),
-        ("device", "device"),
-        ("eval_interval", "eval_interval"),
-        ("checkpoint_interval", "checkpoint_interval"),
-        ("seed", "seed"),
-    ):
-        if getattr(args, option) is not None:
-            overrides[name] = getattr(args, option)
+    for name in ("steps", "device", "eval_interval", "checkpoint_interval", "seed"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
     if args.compile:
         overrides["compile"] = True
     if args.checkpoint_interval is None:
         # A checkpoint every few evaluations keeps an interrupted run cheap to resume.
         interval = overrides.get("eval_interval", PRESETS[args.preset].train.eval_interval)
         overrides["checkpoint_interval"] = interval
+    return overrides
 
+
+def run_train(args: argparse.Namespace) -> int:
+    """Handle ``gentle-llm train``; returns the exit status (130 after Ctrl-C)."""
+    from gentle_llm.checkpoint import CHECKPOINT_NAME, read_checkpoint
+    from gentle_llm.data import char_dataset
+    from gentle_llm.devices import cleanup_distributed, init_distributed
+    from gentle_llm.presets import trainer_from_preset
+    from gentle_llm.train import TrainConfig
+
+    if args.steps is not None and args.steps < 1:
+        raise ValueError(f"--steps must be at least 1, got {args.steps}.")
+    out = args.out or Path("runs") / args.preset
+    checkpoint = out / CHECKPOINT_NAME
+    overrides = _config_overrides(args, out)
     if args.resume:
         if not checkpoint.exists():
             raise FileNotFoundError(
@@ -107,31 +118,47 @@ def run_train(args: argparse.Namespace) -> int:
         # Resume with the recipe stored in the checkpoint, so the schedule continues exactly.
         stored = TrainConfig.from_dict(meta["train_config"])
         keep = {k: v for k, v in overrides.items() if k in ("progress", "checkpoint_dir", "steps")}
-        config_overrides = {**stored.to_dict(), **keep}
+        overrides = {**stored.to_dict(), **keep}
     elif checkpoint.exists():
         raise ValueError(
             f"{checkpoint} already exists: pass --resume to continue that run, or choose "
             "another --out folder."
         )
-    else:
-        config_overrides = overrides
+    TrainConfig(
+        **{**TrainConfig().to_dict(), **overrides}
+    )  # refuse bad options before loading data
+    _check_writable(out)
 
-    data = char_dataset()
-    trainer = Trainer.from_preset(args.preset, data, **config_overrides)
+    init_distributed(overrides.get("device", "auto"))
+    trainer = trainer_from_preset(args.preset, char_dataset(), **overrides)
     if args.resume:
         trainer.load(checkpoint)
         if trainer.step >= trainer.config.steps:
             print(f"{checkpoint} is already at step {trainer.step}; nothing to do.")
             return 0
-    model_config = trainer.model.config
     if trainer.rank == 0:
         print(
             f"preset {args.preset}: {trainer.model.num_parameters():,} parameters, "
-            f"context {model_config.block_size}, {trainer.config.steps} steps of "
+            f"context {trainer.model.config.block_size}, {trainer.config.steps} steps of "
             f"{trainer.config.batch_size} windows on {trainer.device}"
             + (f" x {trainer.world_size} processes" if trainer.world_size > 1 else "")
         )
-    history = trainer.fit()
+    try:
+        history = trainer.fit()
+    except KeyboardInterrupt:
+        saved = "no checkpoint was saved yet"
+        if trainer.last_checkpoint is not None:
+            path, step = trainer.last_checkpoint
+            saved = f"last checkpoint {path} (step {step})"
+        resume = f"gentle-llm train --preset {args.preset} --out {out} --resume"
+        print(
+            f"\ninterrupted at step {trainer.step}; {saved}. "
+            + (f"Resume with: {resume}" if trainer.last_checkpoint else "Start again to train."),
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        cleanup_distributed()
     if trainer.rank == 0:
         print(
             f"step {trainer.step}: validation loss {history.val_loss[-1]:.4f} "
@@ -140,14 +167,13 @@ def run_train(args: argparse.Namespace) -> int:
         print(
             f"sample with: gentle-llm sample --checkpoint {checkpoint} --prompt 'ROMEO:' --seed 0"
         )
-    cleanup_distributed()
     return 0
 
 
 def run_sample(args: argparse.Namespace) -> int:
     """Handle ``gentle-llm sample``; prints the prompt followed by the generated text."""
+    from gentle_llm.checkpoint import model_from_checkpoint
     from gentle_llm.generate import SamplingConfig, stream
-    from gentle_llm.train import model_from_checkpoint
 
     sampling = SamplingConfig(
         max_new_tokens=args.max_new_tokens,

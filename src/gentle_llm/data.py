@@ -1,6 +1,6 @@
 """Training data: the corpus, its token stream, the train/validation split, batches, evaluation.
 
-Chapter 7 explains training data: a language model learns from one long stream of token ids.
+Chapter 6 explains training data: a language model learns from one long stream of token ids.
 We cut the stream once into a training part (the first 90 %) and a validation part (the last
 10 %), draw random windows from the training part as batches, and judge the model on the whole
 validation part, which it never trains on.
@@ -11,15 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import torch
+
+from gentle_llm import checks
+from gentle_llm.tokenizers.base import Tokenizer
 
 __all__ = [
     "TRAIN_FRACTION",
     "BatchSampler",
     "TokenData",
-    "Tokenizer",
+    "evaluate_sampled",
+    "unpack_data",
     "bpe_dataset",
     "char_dataset",
     "encode_stream",
@@ -29,27 +33,16 @@ __all__ = [
 ]
 
 TRAIN_FRACTION = 0.9
-"""The share of the stream used for training; the rest is validation (Chapter 7)."""
+"""The share of the stream used for training; the rest is validation (Chapter 6)."""
 
 S = TypeVar("S", str, torch.Tensor, Sequence[int])
-
-
-class Tokenizer(Protocol):
-    """What this module needs from a tokenizer (Chapter 3 builds the real ones)."""
-
-    @property
-    def vocab_size(self) -> int: ...
-
-    def encode(self, text: str) -> list[int]: ...
-
-    def decode(self, ids: Sequence[int]) -> str: ...
 
 
 def load_tinyshakespeare() -> str:
     """Return the Tiny Shakespeare corpus (about 1.1 million characters) as one string.
 
     The file comes through the asset registry, so it is read from the cache or the offline
-    mirror when there is one (Chapter 7 uses it as the training corpus).
+    mirror when there is one (Chapter 6 uses it as the training corpus).
     """
     from gentle_llm.assets import fetch
 
@@ -60,7 +53,7 @@ def train_val_split(stream: S, train_fraction: float = TRAIN_FRACTION) -> tuple[
     """Cut a stream into its first ``train_fraction`` (training) and the rest (validation).
 
     The split is by position, not at random: neighbouring characters are strongly related,
-    so a random split would leak training text into validation (Chapter 7).
+    so a random split would leak training text into validation (Chapter 6).
     """
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(
@@ -139,13 +132,10 @@ def bpe_dataset(tokenizer: Tokenizer, text: str | None = None) -> TokenData:
 
 def _check_stream(tokens: torch.Tensor, block_size: int, what: str) -> torch.Tensor:
     if not isinstance(tokens, torch.Tensor) or tokens.dim() != 1:
+        got = tuple(tokens.shape) if isinstance(tokens, torch.Tensor) else type(tokens).__name__
         raise TypeError(
-            f"{what} must be a 1-D torch tensor of token ids (see encode_stream), got "
-            f"{type(tokens).__name__}"
-            + (f" of shape {tuple(tokens.shape)}" if isinstance(tokens, torch.Tensor) else "")
+            f"{what} must be a 1-D torch tensor of token ids (see encode_stream), got {got}."
         )
-    if block_size < 1:
-        raise ValueError(f"block_size must be at least 1, got {block_size}.")
     if len(tokens) < block_size + 1:
         raise ValueError(
             f"{what} has {len(tokens)} tokens but one window needs block_size + 1 = "
@@ -154,10 +144,48 @@ def _check_stream(tokens: torch.Tensor, block_size: int, what: str) -> torch.Ten
     return tokens.long()
 
 
+def _as_stream(tokens: Any, what: str, vocab_size: int) -> torch.Tensor:
+    """A 1-D tensor of token ids from a tensor or a list of ints, all below ``vocab_size``."""
+    if not isinstance(tokens, torch.Tensor):
+        try:
+            tokens = torch.as_tensor(list(tokens), dtype=torch.long)
+        except (TypeError, ValueError, RuntimeError):
+            tokens = None
+    if tokens is None or tokens.dim() != 1 or tokens.is_floating_point():
+        raise TypeError(
+            f"The {what} stream must be a 1-D tensor or list of int token ids. Pass "
+            "data=TokenData(...) (see char_dataset) or a (train, val) pair of such streams."
+        )
+    if len(tokens) and int(tokens.long().max()) >= vocab_size:
+        raise ValueError(
+            f"The {what} stream holds token id {int(tokens.long().max())} but the model's "
+            f"vocab_size is {vocab_size}: build the model with the tokenizer's vocab_size."
+        )
+    return tokens
+
+
+def unpack_data(data: Any, vocab_size: int) -> tuple[torch.Tensor, torch.Tensor, Any]:
+    """``(train, val, tokenizer)`` from a :class:`TokenData` or a ``(train, val)`` pair."""
+    if isinstance(data, TokenData):
+        train, val, tokenizer = data.train, data.val, data.tokenizer
+    elif isinstance(data, (tuple, list)) and len(data) == 2:
+        (train, val), tokenizer = data, None
+    else:
+        raise TypeError(
+            f"data must be a TokenData or a (train, val) pair of token streams, got "
+            f"{type(data).__name__}."
+        )
+    return (
+        _as_stream(train, "training", vocab_size),
+        _as_stream(val, "validation", vocab_size),
+        tokenizer,
+    )
+
+
 class BatchSampler:
     """Draws random training windows: inputs ``x`` and the same windows shifted by one, ``y``.
 
-    Chapter 7 explains why random windows work: every position of a window is a training
+    Chapter 6 explains why random windows work: every position of a window is a training
     example (predict the next token from the ones before), and random starts keep batches
     varied. All rows are gathered in one indexing operation, so sampling costs next to nothing
     beside a training step.
@@ -181,18 +209,14 @@ class BatchSampler:
         world_size: int = 1,
         device: torch.device | str = "cpu",
     ) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
-        if micro_steps < 1 or world_size < 1:
-            raise ValueError("micro_steps and world_size must be at least 1.")
+        for value, name in ((batch_size, "batch_size"), (micro_steps, "micro_steps")):
+            checks.whole_number(value, name)
         if batch_size % (micro_steps * world_size) != 0:
             raise ValueError(
                 f"batch_size {batch_size} does not split evenly into {micro_steps} accumulation "
                 f"step(s) x {world_size} process(es): choose a batch_size that is a multiple of "
                 f"{micro_steps * world_size}."
             )
-        if not 0 <= rank < world_size:
-            raise ValueError(f"rank must be in [0, {world_size}), got {rank}.")
         self.device = torch.device(device)
         self.tokens = _check_stream(tokens, block_size, "the training stream").to(self.device)
         self.block_size = block_size
@@ -237,7 +261,7 @@ def evaluate_full(
     rank: int = 0,
     world_size: int = 1,
 ) -> float:
-    """Mean per-token loss over the whole validation stream (Chapter 7).
+    """Mean per-token loss over the whole validation stream (Chapter 6).
 
     The stream is cut into non-overlapping windows of ``block_size`` tokens, each predicting
     the token after every position. The last, shorter piece (fewer than ``block_size`` + 1
@@ -250,8 +274,7 @@ def evaluate_full(
     precision on a GPU). Under DDP, pass ``rank`` and ``world_size``: each process scores its
     share of the windows and the sums are added up across processes.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+    checks.whole_number(batch_size, "batch_size")
     tokens = _check_stream(val_tokens, block_size, "the validation stream")
     if device is None:
         device = next(model.parameters()).device
@@ -279,3 +302,34 @@ def evaluate_full(
     if world_size > 1:
         torch.distributed.all_reduce(total)
     return float(total.item() / used)
+
+
+@torch.no_grad()
+def evaluate_sampled(
+    model: torch.nn.Module,
+    val_tokens: torch.Tensor,
+    block_size: int,
+    batch_size: int,
+    n_batches: int,
+    *,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    autocast: Callable[[], AbstractContextManager] | None = None,
+) -> float:
+    """Mean loss over ``n_batches`` random validation batches: faster than the full pass.
+
+    A fixed ``seed`` gives the same batches at every evaluation, so a loss curve is smooth, and
+    a private generator leaves the training random streams untouched (exact resume needs that).
+    """
+    sampler = BatchSampler(val_tokens, block_size, batch_size, seed=seed, device=device)
+    was_training = model.training
+    model.eval()
+    losses = []
+    try:
+        for _ in range(n_batches):
+            ((x, y),) = sampler.sample()
+            with autocast() if autocast is not None else nullcontext():
+                losses.append(model(x, y)[1].float())
+    finally:
+        model.train(was_training)
+    return float(torch.stack(losses).mean().item())

@@ -26,6 +26,7 @@ __all__ = [
     "init_distributed",
     "model_device",
     "pick_device",
+    "process_group",
     "resolve_device",
     "resolve_dtype",
 ]
@@ -43,7 +44,7 @@ def pick_device() -> torch.device:
     return torch.device("cpu")
 
 
-def resolve_device(name: str | torch.device = "auto", local_rank: int = 0) -> torch.device:
+def resolve_device(name: str | torch.device = "auto") -> torch.device:
     """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` into a usable device.
 
     Under ``torchrun`` every process takes the GPU numbered by its ``local_rank``. Asking for a
@@ -74,7 +75,8 @@ def resolve_device(name: str | torch.device = "auto", local_rank: int = 0) -> to
             "device 'mps' was asked for but Apple's Metal backend is not available here: "
             "use device 'cpu' or 'auto'."
         )
-    if device.type == "cuda" and device.index is None and distributed_env()[1] > 1:
+    _, world, local_rank = distributed_env()
+    if device.type == "cuda" and device.index is None and world > 1:
         device = torch.device("cuda", local_rank)
     return device
 
@@ -134,3 +136,19 @@ def cleanup_distributed() -> None:
     """Leave the process group (call once at the end of a ``torchrun`` script)."""
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
+
+
+def process_group() -> tuple[int, int]:
+    """``(rank, world_size)`` of the process group this process joined, else ``(0, 1)``.
+
+    Reading it never joins a group: a script started by ``torchrun`` that forgot to call
+    :func:`init_distributed` gets an error that says so, instead of training alone.
+    """
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    if distributed_env()[1] > 1:
+        raise RuntimeError(
+            "This process was started by torchrun but has not joined the process group: call "
+            "gentle_llm.devices.init_distributed() before building the Trainer."
+        )
+    return 0, 1

@@ -1,6 +1,6 @@
 """Turning next-token logits into text: greedy decoding and sampling.
 
-Chapter 6 explains the whole loop: the model gives a score (logit) for every token in the
+Chapter 7 explains the whole loop: the model gives a score (logit) for every token in the
 vocabulary; we reshape those scores into a probability distribution (repetition penalty,
 temperature, top-k, top-p), pick one token, append it, and repeat. A key/value cache
 (:class:`gentle_llm.model.KVCache`) makes each step cost one token instead of the whole context.
@@ -14,7 +14,6 @@ recomputes the window without the cache, exactly as the uncached path does.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from gentle_llm import checks
+from gentle_llm.devices import model_device
 from gentle_llm.model import GPT, KVCache
 
 __all__ = ["SamplingConfig", "next_token_distribution", "generate", "stream"]
@@ -30,7 +31,7 @@ __all__ = ["SamplingConfig", "next_token_distribution", "generate", "stream"]
 
 @dataclass(frozen=True)
 class SamplingConfig:
-    """How to pick each next token. Chapter 6 explains every knob.
+    """How to pick each next token. Chapter 7 explains every knob.
 
     ``temperature=0`` means greedy decoding (always the most likely token). ``top_k=None`` and
     ``top_p=None`` switch those filters off; ``repetition_penalty=1.0`` switches the penalty
@@ -48,33 +49,22 @@ class SamplingConfig:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        if not _is_int(self.max_new_tokens) or self.max_new_tokens < 0:
-            raise ValueError(
-                f"max_new_tokens must be a whole number >= 0, got {self.max_new_tokens!r}."
-            )
-        if not _is_number(self.temperature) or self.temperature < 0:
-            raise ValueError(
-                f"temperature must be a number >= 0 (0 means greedy), got {self.temperature!r}."
-            )
-        if self.top_k is not None and (not _is_int(self.top_k) or self.top_k < 1):
-            raise ValueError(
-                f"top_k must be a whole number >= 1 (or None to keep every token), "
-                f"got {self.top_k!r}."
-            )
-        if self.top_p is not None and (not _is_number(self.top_p) or not 0.0 < self.top_p <= 1.0):
-            raise ValueError(
-                f"top_p must be in (0, 1] (or None to switch it off), got {self.top_p!r}."
-            )
-        if not _is_number(self.repetition_penalty) or self.repetition_penalty <= 0:
-            raise ValueError(
-                "repetition_penalty must be a number > 0 (1.0 means no penalty, above 1 "
-                f"discourages repeats), got {self.repetition_penalty!r}."
-            )
+        checks.whole_number(self.max_new_tokens, "max_new_tokens", minimum=0)
+        checks.number(self.temperature, "temperature", low=0, hint="(0 means greedy).")
+        if self.top_k is not None:
+            checks.whole_number(self.top_k, "top_k", hint="(or None to keep every token).")
+        if self.top_p is not None:
+            hint = "(or None to switch it off)."
+            checks.number(self.top_p, "top_p", low=0, high=1, low_open=True, hint=hint)
+        hint = "(1.0 means no penalty, above 1 discourages repeats)."
+        checks.number(
+            self.repetition_penalty, "repetition_penalty", low=0, low_open=True, hint=hint
+        )
         stops = tuple(self.stop_tokens)
-        if not all(_is_int(t) for t in stops):
+        if not all(checks.is_int(t) for t in stops):
             raise ValueError(f"stop_tokens must be token ids (ints), got {self.stop_tokens!r}.")
         object.__setattr__(self, "stop_tokens", stops)
-        if self.seed is not None and not _is_int(self.seed):
+        if self.seed is not None and not checks.is_int(self.seed):
             raise ValueError(f"seed must be an int or None, got {self.seed!r}.")
 
 
@@ -98,6 +88,12 @@ def next_token_distribution(
        token that crosses it is kept), then renormalise.
     """
     logits = logits.detach().float()
+    if logits.isnan().any() or (logits == float("inf")).any() or logits.max() == float("-inf"):
+        raise ValueError(
+            "The model produced non-finite logits (NaN or infinity), so there is no "
+            "distribution to sample from. Its weights are probably broken, e.g. by a training "
+            "run that diverged: load an earlier checkpoint, or train again with a lower lr."
+        )
     if previous is not None and config.repetition_penalty != 1.0:
         ids = torch.as_tensor(previous, dtype=torch.long, device=logits.device).unique()
         if ids.numel() > 0:
@@ -111,7 +107,12 @@ def next_token_distribution(
     if config.temperature == 0:
         best = logits.argmax(dim=-1, keepdim=True)
         return torch.zeros_like(logits).scatter_(-1, best, 1.0)
-    logits = logits / config.temperature
+    scaled = logits / config.temperature
+    if scaled.isinf().any() and not logits.isinf().any():
+        # A tiny temperature overflowed. Its limit is greedy: shifting the best logit to 0
+        # first leaves the best token(s) finite and every other at -inf.
+        scaled = (logits - logits.max(dim=-1, keepdim=True).values) / config.temperature
+    logits = scaled
 
     if config.top_k is not None and config.top_k < logits.shape[-1]:
         kth = torch.topk(logits, config.top_k, dim=-1).values[..., -1:]
@@ -135,7 +136,7 @@ def stream(
     *,
     use_cache: bool = True,
 ) -> Iterator[int]:
-    """Yield new token ids one at a time, as soon as each is chosen (Chapter 6).
+    """Yield new token ids one at a time, as soon as each is chosen (Chapter 7).
 
     ``model`` is our :class:`~gentle_llm.model.GPT`, a ``transformers`` causal language model,
     or any callable mapping ids ``[1, T]`` to logits ``[1, T, vocab]`` (a tensor, a
@@ -147,7 +148,7 @@ def stream(
     config = config or SamplingConfig()
     block_size, vocab_size = _model_limits(model)
     prompt = _check_prompt(prompt_ids, vocab_size)
-    device = _device_of(model)
+    device = model_device(model)
     generator = None
     if config.seed is not None:
         generator = torch.Generator().manual_seed(config.seed)
@@ -205,7 +206,7 @@ def generate(
     *,
     use_cache: bool = True,
 ) -> list[int]:
-    """Generate and return the new token ids (without the prompt). Chapter 6 explains it.
+    """Generate and return the new token ids (without the prompt). Chapter 7 explains it.
 
     Same arguments as :func:`stream`; the result is ``list(stream(...))``.
     """
@@ -213,18 +214,6 @@ def generate(
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and not math.isnan(float(value))
-    )
 
 
 def _model_limits(model: Any) -> tuple[int | None, int | None]:
@@ -243,13 +232,6 @@ def _is_transformers_model(model: Any) -> bool:
     return transformers is not None and isinstance(model, transformers.PreTrainedModel)
 
 
-def _device_of(model: Any) -> torch.device:
-    if isinstance(model, nn.Module):
-        for param in model.parameters():
-            return param.device
-    return torch.device("cpu")
-
-
 def _check_prompt(prompt_ids: Sequence[int] | Tensor, vocab_size: int | None) -> list[int]:
     if isinstance(prompt_ids, Tensor):
         if prompt_ids.is_floating_point() or prompt_ids.is_complex():
@@ -266,7 +248,7 @@ def _check_prompt(prompt_ids: Sequence[int] | Tensor, vocab_size: int | None) ->
         raise TypeError("prompt_ids must be token ids; encode the text with a tokenizer first.")
     else:
         ids = list(prompt_ids)
-        if not all(_is_int(t) for t in ids):
+        if not all(checks.is_int(t) for t in ids):
             raise TypeError("prompt_ids must be a list of int token ids.")
     if not ids:
         raise ValueError(

@@ -3,22 +3,24 @@
 Chapter 5 explains every piece of this file: token and position embeddings, pre-norm decoder
 blocks (causal self-attention, then a feed-forward MLP, each wrapped in a residual connection),
 a final layer norm and a language-model head that shares its weights with the token embedding.
-Chapter 6 explains the key/value cache that makes generation fast.
+Chapter 7 explains the key/value cache that makes generation fast.
 
+The attention inside each block is Chapter 4's (:mod:`gentle_llm.attention` writes it out step
+by step); here torch's fused ``scaled_dot_product_attention`` computes the same numbers faster.
 The layout follows GPT-2 closely enough that the weights of a ``transformers`` GPT-2 model load
-into :class:`GPT` and give the same logits (see :meth:`GPT.from_hf_gpt2`).
+into :class:`GPT` and give the same logits (see :mod:`gentle_llm.gpt2_weights`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from gentle_llm import checks
 
 __all__ = ["GPTConfig", "GPT", "KVCache"]
 
@@ -39,27 +41,20 @@ class GPTConfig:
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"GPTConfig.{name} must be a positive integer, got {value!r}.")
+            checks.whole_number(getattr(self, name), f"GPTConfig.{name}")
         if self.n_embd % self.n_head != 0:
             raise ValueError(
                 f"GPTConfig.n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}) "
                 "so that every attention head gets the same width; change one of them."
             )
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"GPTConfig.dropout must be in [0, 1), got {self.dropout!r}.")
-        if self.gelu_approximate not in ("tanh", "none"):
-            raise ValueError(
-                "GPTConfig.gelu_approximate must be 'tanh' or 'none', "
-                f"got {self.gelu_approximate!r}."
-            )
+        checks.number(self.dropout, "GPTConfig.dropout", low=0, high=1, high_open=True)
+        checks.one_of(self.gelu_approximate, "GPTConfig.gelu_approximate", ("tanh", "none"))
 
 
 class KVCache:
     """Keys and values of every layer for the tokens the model has already seen.
 
-    Chapter 6 explains why: when generating, each new token only needs its own query, key and
+    Chapter 7 explains why: when generating, each new token only needs its own query, key and
     value; the keys and values of earlier tokens never change, so we keep them instead of
     recomputing the whole sequence at every step. Create one per generation, pass it to
     ``model(idx, kv_cache=cache)``, and feed only the new tokens on later calls.
@@ -129,6 +124,7 @@ class CausalSelfAttention(nn.Module):
             past = cache.length
             k, v = cache.update(layer, k, v)
 
+        # The causal mask of Chapter 4: query i sees keys 0 .. i (is_causal builds it inside).
         mask = None
         is_causal = past == 0 and seq > 1
         if past > 0 and seq > 1:
@@ -278,154 +274,6 @@ class GPT(nn.Module):
     def num_parameters(self) -> int:
         """Number of distinct trainable numbers (tied weights counted once)."""
         return sum(p.numel() for p in self.parameters())
-
-    # -- GPT-2 weights from / to transformers ---------------------------------------------
-
-    @classmethod
-    def from_hf_gpt2(
-        cls,
-        source: nn.Module | Mapping[str, Tensor],
-        *,
-        n_head: int | None = None,
-        gelu_approximate: str = "tanh",
-    ) -> GPT:
-        """Build a GPT holding the weights of a ``transformers`` GPT-2 model or state dict.
-
-        A model (``GPT2LMHeadModel`` or ``GPT2Model``) carries its own config. A bare state dict
-        does not say how many heads it has: pass ``n_head`` (and ``gelu_approximate="none"`` if
-        the model used exact GELU). GPT-2 stores linear layers as ``Conv1D`` with the weight
-        transposed, so those are transposed here.
-        """
-        if isinstance(source, nn.Module):
-            hf_config = source.config
-            _check_hf_gpt2_config(hf_config)
-            n_head = hf_config.n_head
-            gelu_approximate = "tanh" if hf_config.activation_function == "gelu_new" else "none"
-            state = source.state_dict()
-        else:
-            state = dict(source)
-            if n_head is None:
-                raise ValueError(
-                    "A GPT-2 state dict does not record the number of attention heads; "
-                    "call GPT.from_hf_gpt2(state_dict, n_head=...)."
-                )
-        prefix = "transformer." if "transformer.wte.weight" in state else ""
-        if prefix + "wte.weight" not in state:
-            raise ValueError(
-                "This does not look like a GPT-2 state dict (no 'transformer.wte.weight' or "
-                "'wte.weight' key)."
-            )
-        wte = state[prefix + "wte.weight"]
-        head = state.get("lm_head.weight")
-        if head is not None and not torch.equal(head, wte):
-            raise ValueError(
-                "This GPT-2 has an LM head that differs from its token embedding "
-                "(tie_word_embeddings=False); gentle_llm's GPT always ties them."
-            )
-        wpe = state[prefix + "wpe.weight"]
-        n_layer = 1 + max(
-            int(key[len(prefix) :].split(".")[1]) for key in state if key.startswith(prefix + "h.")
-        )
-        config = GPTConfig(
-            vocab_size=wte.shape[0],
-            block_size=wpe.shape[0],
-            n_layer=n_layer,
-            n_head=n_head,
-            n_embd=wte.shape[1],
-            bias=True,
-            gelu_approximate=gelu_approximate,
-        )
-        model = cls(config)
-        ours = {
-            "tok_emb.weight": wte,
-            "pos_emb.weight": wpe,
-            "ln_f.weight": state[prefix + "ln_f.weight"],
-            "ln_f.bias": state[prefix + "ln_f.bias"],
-        }
-        for i in range(n_layer):
-            for hf_name, our_name, transpose in _GPT2_BLOCK_NAMES:
-                tensor = state[f"{prefix}h.{i}.{hf_name}"]
-                ours[f"blocks.{i}.{our_name}"] = tensor.t() if transpose else tensor
-        ours["lm_head.weight"] = ours["tok_emb.weight"]
-        model.load_state_dict({k: v.detach().clone() for k, v in ours.items()})
-        return model
-
-    def to_hf_gpt2_state_dict(self) -> dict[str, Tensor]:
-        """Our weights under ``GPT2LMHeadModel``'s names and layouts (Conv1D = transposed)."""
-        if not self.config.bias:
-            raise ValueError("GPT-2 has biases everywhere; only a GPT with bias=True converts.")
-        state = {
-            "transformer.wte.weight": self.tok_emb.weight,
-            "transformer.wpe.weight": self.pos_emb.weight,
-            "transformer.ln_f.weight": self.ln_f.weight,
-            "transformer.ln_f.bias": self.ln_f.bias,
-            "lm_head.weight": self.lm_head.weight,
-        }
-        for i, block in enumerate(self.blocks):
-            ours = dict(block.named_parameters())
-            for hf_name, our_name, transpose in _GPT2_BLOCK_NAMES:
-                tensor = ours[our_name]
-                state[f"transformer.h.{i}.{hf_name}"] = tensor.t() if transpose else tensor
-        return {k: v.detach().clone().contiguous() for k, v in state.items()}
-
-    def to_hf_gpt2(self) -> Any:
-        """A ``transformers.GPT2LMHeadModel`` (eval mode) with our weights, built offline."""
-        from transformers import GPT2Config, GPT2LMHeadModel
-
-        cfg = self.config
-        hf_config = GPT2Config(
-            vocab_size=cfg.vocab_size,
-            n_positions=cfg.block_size,
-            n_embd=cfg.n_embd,
-            n_layer=cfg.n_layer,
-            n_head=cfg.n_head,
-            activation_function="gelu_new" if cfg.gelu_approximate == "tanh" else "gelu",
-            resid_pdrop=cfg.dropout,
-            embd_pdrop=cfg.dropout,
-            attn_pdrop=cfg.dropout,
-            bos_token_id=None,
-            eos_token_id=None,
-            pad_token_id=None,
-        )
-        hf_model = GPT2LMHeadModel(hf_config)
-        hf_model.load_state_dict(self.to_hf_gpt2_state_dict(), strict=False)
-        return hf_model.eval()
-
-
-# (name in GPT-2, our name, stored transposed in GPT-2)
-_GPT2_BLOCK_NAMES = [
-    ("ln_1.weight", "ln_1.weight", False),
-    ("ln_1.bias", "ln_1.bias", False),
-    ("attn.c_attn.weight", "attn.qkv.weight", True),
-    ("attn.c_attn.bias", "attn.qkv.bias", False),
-    ("attn.c_proj.weight", "attn.proj.weight", True),
-    ("attn.c_proj.bias", "attn.proj.bias", False),
-    ("ln_2.weight", "ln_2.weight", False),
-    ("ln_2.bias", "ln_2.bias", False),
-    ("mlp.c_fc.weight", "mlp.fc.weight", True),
-    ("mlp.c_fc.bias", "mlp.fc.bias", False),
-    ("mlp.c_proj.weight", "mlp.proj.weight", True),
-    ("mlp.c_proj.bias", "mlp.proj.bias", False),
-]
-
-
-def _check_hf_gpt2_config(hf_config: Any) -> None:
-    """Refuse GPT-2 variants whose maths differs from ours instead of silently diverging."""
-    problems = []
-    if hf_config.activation_function not in ("gelu_new", "gelu"):
-        problems.append(f"activation_function={hf_config.activation_function!r}")
-    if not math.isclose(hf_config.layer_norm_epsilon, 1e-5):
-        problems.append(f"layer_norm_epsilon={hf_config.layer_norm_epsilon}")
-    if not getattr(hf_config, "scale_attn_weights", True):
-        problems.append("scale_attn_weights=False")
-    if getattr(hf_config, "scale_attn_by_inverse_layer_idx", False):
-        problems.append("scale_attn_by_inverse_layer_idx=True")
-    if problems:
-        raise ValueError(
-            "This GPT-2 variant cannot be reproduced by gentle_llm's GPT: "
-            + ", ".join(problems)
-            + ". Use activation 'gelu_new' or 'gelu', epsilon 1e-5 and standard scaling."
-        )
 
 
 def _count(module: nn.Module) -> int:

@@ -13,16 +13,11 @@ import random
 import numpy as np
 import torch
 
+from gentle_llm.devices import pick_device
+
+__all__ = ["QUICK", "environment_report", "pick_device", "seed_everything", "setup"]
+
 QUICK: bool = True
-
-
-def pick_device() -> torch.device:
-    """The best available device: CUDA, then Apple's MPS, then the CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def seed_everything(seed: int) -> None:
