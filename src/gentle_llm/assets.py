@@ -362,8 +362,10 @@ def status(name: str) -> tuple[bool, str]:
     os.environ[OFFLINE_ENV] = "1"
     try:
         return True, str(fetch(asset.name))
+    except ChecksumError as error:
+        return False, f"damaged (checksum mismatch): {str(error).splitlines()[0]}"
     except AssetError as error:
-        return False, str(error).splitlines()[0]
+        return False, f"missing: {str(error).splitlines()[0]}"
     finally:
         if saved is None:
             os.environ.pop(OFFLINE_ENV, None)
