@@ -1,4 +1,4 @@
-"""The `gentle-llm` command: doctor, assets list / verify / export, and its error messages."""
+"""The `gentle-llm` command: doctor, assets, train and sample, and their error messages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gentle_llm import assets, cli
+from gentle_llm.checkpoint import model_from_checkpoint
+from gentle_llm.data import TokenData
+from gentle_llm.presets import PRESETS, Preset
 
 
 def test_doctor_passes_with_the_mirror(capsys):
@@ -62,3 +67,58 @@ def test_console_script_is_installed():
     )
     assert result.returncode == 0, result.stderr
     assert "r50k_base: ok" in result.stdout
+
+
+# -- train and sample ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_cli(
+    monkeypatch: pytest.MonkeyPatch, char_data: TokenData, tiny_gpt_config, train_config
+) -> None:
+    """Make `gentle-llm train --preset cpu-quick` train the tiny model on the small slice."""
+    import gentle_llm.data
+
+    preset = Preset(
+        model=tiny_gpt_config, train=train_config(steps=4, eval_interval=2), description="tiny"
+    )
+    monkeypatch.setitem(PRESETS, "cpu-quick", preset)
+    monkeypatch.setattr(gentle_llm.data, "char_dataset", lambda text=None: char_data)
+
+
+def test_cli_train_resume_and_sample(
+    tiny_cli: None, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "run"
+    assert cli.main(["train", "--preset", "cpu-quick", "--out", str(out), "--no-progress"]) == 0
+    assert "step 4: validation loss" in capsys.readouterr().out
+    ckpt = out / "ckpt.safetensors"
+    _, _, meta = model_from_checkpoint(ckpt)
+    assert meta["step"] == 4
+
+    # Starting again over an existing run is refused; --resume continues it.
+    assert cli.main(["train", "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert cli.main(["train", "--out", str(out), "--resume", "--steps", "6"]) == 0
+    assert "step 6: validation loss" in capsys.readouterr().out
+    assert model_from_checkpoint(ckpt)[2]["step"] == 6
+
+    args = ["sample", "--checkpoint", str(ckpt), "--prompt", "ROMEO:", "--max-new-tokens", "20"]
+    assert cli.main([*args, "--seed", "1"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("ROMEO:") and len(text) == len("ROMEO:") + 20 + 1
+    assert cli.main([*args, "--seed", "1"]) == 0
+    assert capsys.readouterr().out == text
+
+
+def test_cli_errors_are_clear(
+    tiny_cli: None, tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["train", "--out", str(tmp_path / "x"), "--resume"]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+    assert cli.main(["sample", "--checkpoint", str(tmp_path / "missing.safetensors")]) == 2
+    assert "No checkpoint" in capsys.readouterr().err
+    assert cli.main(["sample", "--checkpoint", str(tiny_checkpoint), "--prompt", "日本"]) == 2
+    assert "not in the vocabulary" in capsys.readouterr().err
+    assert cli.main(["sample", "--checkpoint", str(tiny_checkpoint), "--temperature", "-1"]) == 2
+    assert "temperature" in capsys.readouterr().err

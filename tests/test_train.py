@@ -11,53 +11,16 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from gentle_llm import cli
 from gentle_llm.checkpoint import (
     CheckpointError,
     load_checkpoint,
     model_from_checkpoint,
     save_checkpoint,
 )
-from gentle_llm.data import TokenData, load_tinyshakespeare
-from gentle_llm.model import GPT, GPTConfig
-from gentle_llm.presets import PRESETS, Preset
-from gentle_llm.tokenizers import CharTokenizer
-from gentle_llm.train import TrainConfig, Trainer, lr_at, make_optimizer
-
-TINY = GPTConfig(vocab_size=65, block_size=16, n_layer=2, n_head=2, n_embd=32)
-
-
-@pytest.fixture(scope="module")
-def data() -> TokenData:
-    # A 30 000-character slice keeps the tests fast; the vocabulary comes from the whole corpus
-    # so the model shape matches the real one.
-    text = load_tinyshakespeare()
-    tokenizer = CharTokenizer.from_text(text)
-    train = torch.tensor(tokenizer.encode(text[:27_000]), dtype=torch.int64)
-    val = torch.tensor(tokenizer.encode(text[27_000:30_000]), dtype=torch.int64)
-    return TokenData(train=train, val=val, tokenizer=tokenizer)
-
-
-def config(**changes) -> TrainConfig:
-    base = TrainConfig(
-        steps=10,
-        batch_size=8,
-        lr=3e-3,
-        min_lr=3e-4,
-        warmup_steps=2,
-        eval_interval=5,
-        device="cpu",
-        progress=False,
-        num_threads=1,
-    )
-    return replace(base, **changes)
-
-
-def make_trainer(data: TokenData, model_config: GPTConfig = TINY, **changes) -> Trainer:
-    cfg = config(**changes)
-    torch.manual_seed(cfg.seed)
-    return Trainer(GPT(model_config), data, cfg)
-
+from gentle_llm.data import TokenData
+from gentle_llm.model import GPT
+from gentle_llm.presets import PRESETS
+from gentle_llm.train import TrainConfig, lr_at, make_optimizer
 
 # -- schedule and optimizer -------------------------------------------------------------------
 
@@ -91,8 +54,8 @@ def test_train_config_rejects_bad_values(changes: dict, message: str) -> None:
         TrainConfig(**changes)
 
 
-def test_weight_decay_only_on_matrices() -> None:
-    model = GPT(TINY)
+def test_weight_decay_only_on_matrices(tiny_gpt_config) -> None:
+    model = GPT(tiny_gpt_config)
     optimizer = make_optimizer(model, TrainConfig(weight_decay=0.1), torch.device("cpu"))
     decay, no_decay = optimizer.param_groups
     assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0
@@ -115,8 +78,8 @@ def test_presets_are_complete() -> None:
 # -- the loop ---------------------------------------------------------------------------------
 
 
-def test_training_lowers_the_loss_and_reports_to_callbacks(data: TokenData) -> None:
-    trainer = make_trainer(data, steps=30, eval_interval=10)
+def test_training_lowers_the_loss_and_reports_to_callbacks(make_trainer) -> None:
+    trainer = make_trainer(steps=30, eval_interval=10)
     seen = []
     history = trainer.fit(on_eval=lambda *event: seen.append(event))
     assert [event[0] for event in seen] == [0, 10, 20, 30]
@@ -129,9 +92,9 @@ def test_training_lowers_the_loss_and_reports_to_callbacks(data: TokenData) -> N
     assert history.lr[0] == lr_at(0, trainer.config)
 
 
-def test_gradient_accumulation_matches_one_big_batch(data: TokenData) -> None:
-    one = make_trainer(data, steps=6, grad_clip=None)
-    split = make_trainer(data, steps=6, grad_clip=None, grad_accum=4)
+def test_gradient_accumulation_matches_one_big_batch(make_trainer) -> None:
+    one = make_trainer(steps=6, grad_clip=None)
+    split = make_trainer(steps=6, grad_clip=None, grad_accum=4)
     h1, h2 = one.fit(), split.fit()
     # Same global batch; only the summation order differs (float32 round-off).
     for a, b in zip(h1.train_loss, h2.train_loss, strict=True):
@@ -140,45 +103,47 @@ def test_gradient_accumulation_matches_one_big_batch(data: TokenData) -> None:
         torch.testing.assert_close(p1, p2, rtol=1e-4, atol=1e-5)
 
 
-def test_random_batch_evaluation_is_repeatable(data: TokenData) -> None:
-    trainer = make_trainer(data, eval_batches=3, eval_batch_size=4)
+def test_random_batch_evaluation_is_repeatable(make_trainer) -> None:
+    trainer = make_trainer(eval_batches=3, eval_batch_size=4)
     assert trainer.evaluate() == trainer.evaluate()
 
 
-def test_half_precision_on_cpu_warns_and_uses_float32(data: TokenData) -> None:
+def test_half_precision_on_cpu_warns_and_uses_float32(make_trainer) -> None:
     with pytest.warns(UserWarning, match="only used on CUDA"):
-        trainer = make_trainer(data, dtype="bfloat16")
+        trainer = make_trainer(dtype="bfloat16")
     assert trainer.dtype == torch.float32
 
 
-def test_token_ids_beyond_the_vocabulary_are_refused(data: TokenData) -> None:
-    small = replace(TINY, vocab_size=10)
+def test_token_ids_beyond_the_vocabulary_are_refused(tiny_gpt_config, make_trainer) -> None:
+    small = replace(tiny_gpt_config, vocab_size=10)
     with pytest.raises(ValueError, match="vocab_size"):
-        make_trainer(data, small)
+        make_trainer(small)
 
 
-def test_fit_cannot_run_past_the_schedule(data: TokenData) -> None:
+def test_fit_cannot_run_past_the_schedule(make_trainer) -> None:
     with pytest.raises(ValueError, match="raise TrainConfig.steps"):
-        make_trainer(data).fit(11)
+        make_trainer().fit(11)
 
 
 # -- exact resume -----------------------------------------------------------------------------
 
 
 def test_resume_is_bitwise_identical_to_an_uninterrupted_run(
-    data: TokenData, tmp_path: Path
+    tiny_gpt_config, make_trainer, tmp_path: Path
 ) -> None:
     """Stop after 4 of 10 steps, rebuild everything from scratch, load, finish: same bits."""
-    dropout = replace(TINY, dropout=0.1)  # dropout draws from the global RNG: it must resume too
-    straight = make_trainer(data, dropout, grad_accum=2)
+    dropout = replace(
+        tiny_gpt_config, dropout=0.1
+    )  # dropout draws from the global RNG: it must resume too
+    straight = make_trainer(dropout, grad_accum=2)
     straight.fit()
 
-    first = make_trainer(data, dropout, grad_accum=2)
+    first = make_trainer(dropout, grad_accum=2)
     first.fit(4)
     path = first.save(tmp_path / "ckpt.safetensors")
     torch.manual_seed(12345)  # disturb every random stream before resuming
     torch.rand(100)
-    resumed = make_trainer(data, dropout, grad_accum=2)
+    resumed = make_trainer(dropout, grad_accum=2)
     resumed.load(path)
     assert resumed.step == 4
     resumed.fit()
@@ -198,39 +163,36 @@ def test_resume_is_bitwise_identical_to_an_uninterrupted_run(
 # -- checkpoints ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def checkpoint(data: TokenData, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    trainer = make_trainer(data, steps=2)
-    trainer.fit()
-    return trainer.save(tmp_path_factory.mktemp("ckpt") / "ckpt.safetensors")
-
-
 def test_model_from_checkpoint_rebuilds_model_and_tokenizer(
-    data: TokenData, checkpoint: Path
+    tiny_gpt_config, char_data: TokenData, tiny_checkpoint: Path
 ) -> None:
-    model, tokenizer, meta = model_from_checkpoint(checkpoint)
+    model, tokenizer, meta = model_from_checkpoint(tiny_checkpoint)
     assert meta["step"] == 2 and meta["model_config"]["n_embd"] == 32
-    assert tokenizer.encode("ROMEO:") == data.tokenizer.encode("ROMEO:")
+    assert tokenizer.encode("ROMEO:") == char_data.tokenizer.encode("ROMEO:")
     assert not model.training
-    reference = GPT(TINY)
-    load_checkpoint(checkpoint, reference, restore_rng=False)
+    reference = GPT(tiny_gpt_config)
+    load_checkpoint(tiny_checkpoint, reference, restore_rng=False)
     x = torch.tensor([tokenizer.encode("To be, or not")])
     assert torch.equal(model(x)[0], reference.eval()(x)[0])
 
 
-def test_checkpoint_of_another_shape_names_the_parameter(checkpoint: Path) -> None:
-    other = GPT(replace(TINY, n_embd=48))
+def test_checkpoint_of_another_shape_names_the_parameter(
+    tiny_gpt_config, tiny_checkpoint: Path
+) -> None:
+    other = GPT(replace(tiny_gpt_config, n_embd=48))
     with pytest.raises(CheckpointError) as error:
-        load_checkpoint(checkpoint, other)
+        load_checkpoint(tiny_checkpoint, other)
     message = str(error.value)
     assert "tok_emb.weight" in message and "(65, 32)" in message and "(65, 48)" in message
     assert "n_embd (checkpoint 32, model 48)" in message
     assert "model_from_checkpoint" in message
 
 
-def test_checkpoint_with_other_layer_count_lists_the_keys(checkpoint: Path) -> None:
+def test_checkpoint_with_other_layer_count_lists_the_keys(
+    tiny_gpt_config, tiny_checkpoint: Path
+) -> None:
     with pytest.raises(CheckpointError, match="unexpected parameters.*n_layer"):
-        load_checkpoint(checkpoint, GPT(replace(TINY, n_layer=1)))
+        load_checkpoint(tiny_checkpoint, GPT(replace(tiny_gpt_config, n_layer=1)))
 
 
 def test_missing_checkpoint(tmp_path: Path) -> None:
@@ -243,8 +205,8 @@ def test_folder_instead_of_checkpoint(tmp_path: Path) -> None:
         model_from_checkpoint(tmp_path)
 
 
-def test_truncated_checkpoint(checkpoint: Path, tmp_path: Path) -> None:
-    raw = checkpoint.read_bytes()
+def test_truncated_checkpoint(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    raw = tiny_checkpoint.read_bytes()
     for keep in (len(raw) - 100, 200):
         cut = tmp_path / f"cut{keep}.safetensors"
         cut.write_bytes(raw[:keep])
@@ -252,8 +214,8 @@ def test_truncated_checkpoint(checkpoint: Path, tmp_path: Path) -> None:
             model_from_checkpoint(cut)
 
 
-def test_corrupt_header(checkpoint: Path, tmp_path: Path) -> None:
-    raw = bytearray(checkpoint.read_bytes())
+def test_corrupt_header(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    raw = bytearray(tiny_checkpoint.read_bytes())
     raw[10:20] = b"\xff" * 10
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(bytes(raw))
@@ -279,16 +241,16 @@ def test_safetensors_file_that_is_not_a_checkpoint(tmp_path: Path) -> None:
         model_from_checkpoint(path)
 
 
-def test_resume_needs_optimizer_state(tmp_path: Path, data: TokenData) -> None:
-    path = save_checkpoint(tmp_path / "weights-only.safetensors", GPT(TINY))
-    trainer = make_trainer(data)
+def test_resume_needs_optimizer_state(tiny_gpt_config, make_trainer, tmp_path: Path) -> None:
+    path = save_checkpoint(tmp_path / "weights-only.safetensors", GPT(tiny_gpt_config))
+    trainer = make_trainer()
     with pytest.raises(CheckpointError, match="no optimizer state"):
         trainer.load(path)
 
 
-def test_checkpoint_metadata_is_plain_json(checkpoint: Path) -> None:
-    header_len = int.from_bytes(checkpoint.read_bytes()[:8], "little")
-    header = json.loads(checkpoint.read_bytes()[8 : 8 + header_len])
+def test_checkpoint_metadata_is_plain_json(tiny_checkpoint: Path) -> None:
+    header_len = int.from_bytes(tiny_checkpoint.read_bytes()[:8], "little")
+    header = json.loads(tiny_checkpoint.read_bytes()[8 : 8 + header_len])
     meta = json.loads(header["__metadata__"]["gentle_llm"])
     assert meta["train_config"]["batch_size"] == 8
     assert meta["tokenizer"]["class"] == "CharTokenizer"
@@ -296,77 +258,26 @@ def test_checkpoint_metadata_is_plain_json(checkpoint: Path) -> None:
     assert any(key.startswith("optim/") for key in header)
 
 
-# -- command line -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tiny_cli(monkeypatch: pytest.MonkeyPatch, data: TokenData) -> None:
-    """Make `gentle-llm train --preset cpu-quick` train the tiny model on the small slice."""
-    import gentle_llm.data
-
-    preset = Preset(model=TINY, train=config(steps=4, eval_interval=2), description="tiny")
-    monkeypatch.setitem(PRESETS, "cpu-quick", preset)
-    monkeypatch.setattr(gentle_llm.data, "char_dataset", lambda text=None: data)
-
-
-def test_cli_train_resume_and_sample(
-    tiny_cli: None, tmp_path: Path, capsys: pytest.CaptureFixture
-) -> None:
-    out = tmp_path / "run"
-    assert cli.main(["train", "--preset", "cpu-quick", "--out", str(out), "--no-progress"]) == 0
-    assert "step 4: validation loss" in capsys.readouterr().out
-    ckpt = out / "ckpt.safetensors"
-    _, _, meta = model_from_checkpoint(ckpt)
-    assert meta["step"] == 4
-
-    # Starting again over an existing run is refused; --resume continues it.
-    assert cli.main(["train", "--out", str(out)]) == 2
-    assert "--resume" in capsys.readouterr().err
-    assert cli.main(["train", "--out", str(out), "--resume", "--steps", "6"]) == 0
-    assert "step 6: validation loss" in capsys.readouterr().out
-    assert model_from_checkpoint(ckpt)[2]["step"] == 6
-
-    args = ["sample", "--checkpoint", str(ckpt), "--prompt", "ROMEO:", "--max-new-tokens", "20"]
-    assert cli.main([*args, "--seed", "1"]) == 0
-    text = capsys.readouterr().out
-    assert text.startswith("ROMEO:") and len(text) == len("ROMEO:") + 20 + 1
-    assert cli.main([*args, "--seed", "1"]) == 0
-    assert capsys.readouterr().out == text
-
-
-def test_cli_errors_are_clear(
-    tiny_cli: None, checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture
-) -> None:
-    assert cli.main(["train", "--out", str(tmp_path / "x"), "--resume"]) == 2
-    assert "no checkpoint" in capsys.readouterr().err
-    assert cli.main(["sample", "--checkpoint", str(tmp_path / "missing.safetensors")]) == 2
-    assert "No checkpoint" in capsys.readouterr().err
-    assert cli.main(["sample", "--checkpoint", str(checkpoint), "--prompt", "日本"]) == 2
-    assert "not in the vocabulary" in capsys.readouterr().err
-    assert cli.main(["sample", "--checkpoint", str(checkpoint), "--temperature", "-1"]) == 2
-    assert "temperature" in capsys.readouterr().err
-
-
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_mixed_precision_path_runs_and_checkpoints_the_scaler(
-    data: TokenData, tmp_path: Path, dtype: torch.dtype
+    make_trainer, tmp_path: Path, dtype: torch.dtype
 ) -> None:
     """The CUDA-only autocast + GradScaler code, forced on CPU so it runs without a GPU."""
-    trainer = make_trainer(data, steps=4, eval_interval=2)
+    trainer = make_trainer(steps=4, eval_interval=2)
     trainer.dtype = dtype
     trainer.scaler = torch.amp.GradScaler("cpu", enabled=dtype == torch.float16, init_scale=1024)
     history = trainer.fit()
     assert all(math.isfinite(v) for v in history.train_loss + history.val_loss)
     assert history.val_loss[-1] < history.val_loss[0]
     path = trainer.save(tmp_path / "amp.safetensors")
-    resumed = make_trainer(data, steps=4, eval_interval=2)
+    resumed = make_trainer(steps=4, eval_interval=2)
     resumed.scaler = torch.amp.GradScaler("cpu", enabled=dtype == torch.float16)
     resumed.load(path)
     assert resumed.scaler.get_scale() == trainer.scaler.get_scale()
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.compile's own imports
-def test_compile_flag_wraps_the_model_lazily(data: TokenData) -> None:
-    trainer = make_trainer(data, compile=True)
+def test_compile_flag_wraps_the_model_lazily(make_trainer) -> None:
+    trainer = make_trainer(compile=True)
     assert type(trainer.forward_model).__name__ == "OptimizedModule"
     assert trainer.forward_model._orig_mod is trainer.model  # checkpoints use the plain model

@@ -247,9 +247,10 @@ def _check_fits(model: nn.Module, weights: dict[str, torch.Tensor], meta: dict, 
                 )
                 break
     if problem or differing:
-        note = f" The configs differ in {', '.join(differing)}." if differing else ""
+        note = f"The configs differ in {', '.join(differing)}." if differing else ""
         raise CheckpointError(
-            f"The checkpoint {str(path)!r} does not fit this model: {problem}{note} Build the "
+            f"The checkpoint {str(path)!r} does not fit this model: "
+            f"{' '.join(filter(None, (problem, note)))} Build the "
             "model from the checkpoint's own config with "
             "gentle_llm.checkpoint.model_from_checkpoint(path), or use the preset it was "
             "trained with."

@@ -1,0 +1,280 @@
+"""A careless learner's inputs, each met by one clear error (or handled), and nothing trained lost.
+
+Each test here failed before its fix: the probe it reproduces is named in its docstring.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from gentle_llm import assets, checkpoint, cli
+from gentle_llm.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
+from gentle_llm.generate import SamplingConfig, generate, next_token_distribution
+from gentle_llm.model import GPT
+from gentle_llm.presets import PRESETS, Preset
+from gentle_llm.tokenizers import BPETokenizer, CharTokenizer, HFTokenizer, TiktokenTokenizer
+from gentle_llm.train import TrainConfig, TrainingDiverged
+
+SURROGATE_TEXT = "a\ud800b"
+
+
+# -- text a tokenizer cannot represent ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["r50k_base", "cl100k_base"])
+def test_tiktoken_refuses_a_lone_surrogate_with_its_position(name: str) -> None:
+    """Before: encoded silently, and decoding gave back 'a\ufffdb'."""
+    with pytest.raises(ValueError, match="lone surrogate.*position 1"):
+        TiktokenTokenizer(name).encode(SURROGATE_TEXT)
+
+
+def test_bpe_refuses_a_lone_surrogate_with_its_position_in_the_text() -> None:
+    """Before: a raw UnicodeEncodeError with a position inside the chunk, not the text."""
+    tokenizer = BPETokenizer.train("hello world, hello there " * 20, 270)
+    with pytest.raises(ValueError, match="lone surrogate.*position 7"):
+        tokenizer.encode("hello w\ud800rld")
+
+
+def test_hugging_face_wrapper_refuses_a_lone_surrogate(smollm2) -> None:
+    """Before: TypeError 'TextInputSequence must be str' from the tokenizers library."""
+    tokenizer = HFTokenizer(smollm2[1])
+    for call in (tokenizer.encode, tokenizer.pieces):
+        with pytest.raises(ValueError, match="lone surrogate.*position 1"):
+            call(SURROGATE_TEXT)
+
+
+def test_char_tokenizer_names_the_surrogate() -> None:
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        CharTokenizer.from_text("ab").encode(SURROGATE_TEXT)
+
+
+# -- sampling settings that make no sense, and models that produce garbage ---------------------
+
+
+def test_infinite_temperature_is_refused() -> None:
+    """Before: accepted, and it silently ignored top_k."""
+    with pytest.raises(ValueError, match="temperature must be a number >= 0"):
+        SamplingConfig(temperature=math.inf)
+    with pytest.raises(ValueError, match="temperature"):
+        SamplingConfig(temperature=math.nan)
+
+
+def test_a_tiny_temperature_is_the_greedy_limit() -> None:
+    """Before: NaN probabilities and torch's 'probability tensor contains inf, nan' error."""
+    logits = torch.tensor([1.0, 3.0, 2.0, 3.0 - 1e-3])
+    probs = next_token_distribution(logits, SamplingConfig(temperature=1e-40))
+    assert torch.isfinite(probs).all()
+    assert probs.tolist() == [0.0, 1.0, 0.0, 0.0]
+
+
+class _BrokenModel(torch.nn.Module):
+    """Logits full of NaN, as a model whose training diverged produces."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        return torch.full((*idx.shape, 8), math.nan)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 1.0])
+def test_non_finite_logits_are_named(temperature: float) -> None:
+    """Before: torch's sampling error at T=1, and a silent token 0 at T=0."""
+    config = SamplingConfig(max_new_tokens=3, temperature=temperature, seed=0)
+    with pytest.raises(ValueError, match="non-finite logits"):
+        generate(_BrokenModel(), [1, 2], config)
+
+
+# -- checkpoints that do not belong to the model, or were damaged ---------------------------------
+
+
+def test_a_checkpoint_of_another_config_is_refused_even_when_shapes_match(
+    tiny_checkpoint: Path, tiny_gpt_config
+) -> None:
+    """Before: n_head 2 vs 4 loaded silently (same shapes) and logits differed by up to 0.74."""
+    other = GPT(replace(tiny_gpt_config, n_head=4))
+    with pytest.raises(CheckpointError, match=r"n_head \(checkpoint 2, model 4\)"):
+        load_checkpoint(tiny_checkpoint, other)
+
+
+def test_dropout_may_differ_when_loading(tiny_checkpoint: Path, tiny_gpt_config) -> None:
+    """Dropout does not change what the weights compute, so it is not a mismatch."""
+    load_checkpoint(tiny_checkpoint, GPT(replace(tiny_gpt_config, dropout=0.2)))
+
+
+def test_a_flipped_byte_in_the_tensor_data_is_caught(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """Before: the damaged weights loaded silently."""
+    raw = bytearray(tiny_checkpoint.read_bytes())
+    raw[-1000] ^= 0x01  # well inside the tensor data, past the header
+    damaged = tmp_path / "damaged.safetensors"
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match="damaged.*checksum"):
+        model_from_checkpoint(damaged)
+
+
+def test_an_interrupted_save_leaves_no_partial_file(
+    tiny_checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: Ctrl-C during a save left a .partial file behind in 3 of 12 tries."""
+    model, _, _ = model_from_checkpoint(tiny_checkpoint)
+
+    def interrupted(tensors, filename, metadata=None):
+        save_file(tensors, filename, metadata=metadata)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint, "save_file", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save_checkpoint(tmp_path / "ckpt.safetensors", model)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- training settings that cannot work, and runs that blow up --------------------------------
+
+
+@pytest.mark.parametrize("lr", [math.inf, math.nan, -1.0])
+def test_non_finite_learning_rates_are_refused(lr: float) -> None:
+    """Before: lr=inf trained to NaN with no word."""
+    with pytest.raises(ValueError, match="TrainConfig.lr must be"):
+        TrainConfig(lr=lr)
+
+
+def test_a_diverging_run_stops_and_keeps_its_last_good_checkpoint(
+    make_trainer, tmp_path: Path
+) -> None:
+    """Before: lr=1e6 trained on to NaN, saving NaN weights over the good checkpoint."""
+    trainer = make_trainer(
+        steps=40, lr=1e6, min_lr=1e6, warmup_steps=0, grad_clip=None, eval_interval=40
+    )
+    trainer.config.checkpoint_dir = str(tmp_path)
+    trainer.config.checkpoint_interval = 1
+    with pytest.raises(TrainingDiverged, match="became nan.*last good checkpoint"):
+        trainer.fit()
+    model, _, meta = model_from_checkpoint(tmp_path / "ckpt.safetensors")
+    assert 0 < meta["step"] < 40
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_the_trainer_accepts_lists_of_token_ids(make_trainer, char_data) -> None:
+    """Before: AttributeError: 'list' object has no attribute 'long'."""
+    pair = (char_data.train.tolist(), char_data.val.tolist())
+    history = make_trainer(data=pair, steps=2, eval_interval=2).fit()
+    assert len(history.val_loss) == 2
+    with pytest.raises(TypeError, match="list of int token ids"):
+        make_trainer(data=(["a", "b"], [1.5]))
+    with pytest.raises(TypeError, match="TokenData or a \\(train, val\\) pair"):
+        make_trainer(data="not data")
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_preset(monkeypatch: pytest.MonkeyPatch, char_data, tiny_gpt_config, train_config) -> None:
+    import gentle_llm.data
+
+    preset = Preset(tiny_gpt_config, train_config(steps=6, eval_interval=2), "tiny")
+    monkeypatch.setitem(PRESETS, "cpu-quick", preset)
+    monkeypatch.setattr(gentle_llm.data, "char_dataset", lambda text=None: char_data)
+
+
+def test_ctrl_c_during_training_prints_how_to_resume(
+    tiny_preset: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Before: a raw KeyboardInterrupt traceback."""
+    from gentle_llm.train import Trainer
+
+    original = Trainer.train_step
+
+    def step_then_interrupt(self: Trainer) -> torch.Tensor:
+        if self.step == 3:
+            raise KeyboardInterrupt
+        return original(self)
+
+    monkeypatch.setattr(Trainer, "train_step", step_then_interrupt)
+    out = tmp_path / "run"
+    args = ["train", "--out", str(out), "--no-progress", "--checkpoint-interval", "2"]
+    assert cli.main(args) == 130
+    err = capsys.readouterr().err
+    assert "interrupted at step 3" in err and "Traceback" not in err
+    assert f"last checkpoint {out / 'ckpt.safetensors'} (step 2)" in err
+    assert f"--out {out} --resume" in err
+    monkeypatch.setattr(Trainer, "train_step", original)
+    assert cli.main(["train", "--out", str(out), "--resume", "--no-progress"]) == 0
+
+
+def test_an_unwritable_out_folder_is_refused_before_training(
+    tiny_preset: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Before: trained first, then failed at the first save with a safetensors traceback."""
+    import gentle_llm.presets
+
+    def must_not_train(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(gentle_llm.presets, "trainer_from_preset", must_not_train)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert cli.main(["train", "--out", str(blocker / "run")]) == 2
+    assert "error: cannot write checkpoints to --out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [("tpu", "device must be one of 'auto', 'cpu', 'cuda', 'mps'"), ("cuda", "no GPU is visible")],
+)
+def test_an_unavailable_device_is_one_error_line(
+    tiny_preset: None, tmp_path: Path, capsys, device: str, message: str
+) -> None:
+    """Before: full tracebacks for --device tpu and for --device cuda without CUDA."""
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA, so --device cuda is not an error here")
+    assert cli.main(["train", "--out", str(tmp_path / "run"), "--device", device]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+    assert cli.main(["--debug", "train", "--out", str(tmp_path / "r2"), "--device", device]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_doctor_says_damaged_not_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Before: a mirror file with a wrong checksum was reported as 'missing'."""
+    mirror = tmp_path / "mirror"
+    assets.export(mirror, ["r50k_base", "cl100k_base"])
+    damaged = mirror / assets.REGISTRY["r50k_base"].files[0].path
+    data = bytearray(damaged.read_bytes())
+    data[100] ^= 0x01
+    damaged.write_bytes(bytes(data))
+    monkeypatch.setenv(assets.MIRROR_ENV, str(mirror))
+    monkeypatch.setenv(assets.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
+    monkeypatch.setattr(assets, "_verified", {})
+    cli.main(["doctor"])
+    out = capsys.readouterr().out
+    assert "[FAIL] asset r50k_base: damaged (checksum mismatch)" in out
+    assert "delete the damaged file" in out
+    assert "[FAIL] tiktoken r50k_base" in out
+
+
+def test_a_damaged_r50k_table_does_not_stop_cl100k(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: seeding tiktoken's cache copied both tables, so one bad file broke both."""
+    mirror = tmp_path / "mirror"
+    assets.export(mirror, ["r50k_base", "cl100k_base"])
+    damaged = mirror / assets.REGISTRY["r50k_base"].files[0].path
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    monkeypatch.setenv(assets.MIRROR_ENV, str(mirror))
+    monkeypatch.setenv(assets.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
+    monkeypatch.setattr(assets, "_verified", {})
+    assert TiktokenTokenizer("cl100k_base").encode("hello world") == [15339, 1917]
+    with pytest.raises(assets.ChecksumError):
+        TiktokenTokenizer("r50k_base")
