@@ -76,6 +76,15 @@ def _tokenizer_from_meta(meta: dict[str, str] | None) -> Any:
     return cls.from_json(meta["file"], source="the checkpoint's tokenizer")
 
 
+def _optimizer_tensors(state: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """AdamW's per-parameter state (step, moments) as ``optim/<index>/<name>`` tensors."""
+    return {
+        f"optim/{index}/{key}": value.detach().to("cpu", copy=True)
+        for index, param_state in state["state"].items()
+        for key, value in param_state.items()
+    }
+
+
 def _rng_tensors() -> dict[str, torch.Tensor]:
     tensors = {"rng/torch_cpu": torch.get_rng_state()}
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -124,9 +133,7 @@ def save_checkpoint(
     }
     if optimizer is not None:
         state = optimizer.state_dict()
-        for index, param_state in state["state"].items():
-            for key, value in param_state.items():
-                tensors[f"optim/{index}/{key}"] = value.detach().to("cpu", copy=True)
+        tensors.update(_optimizer_tensors(state))
         meta["optimizer_groups"] = [len(g["params"]) for g in state["param_groups"]]
     tensors.update(_rng_tensors())
     if sampler is not None:

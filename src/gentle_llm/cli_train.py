@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 __all__ = ["register"]
@@ -95,13 +96,28 @@ def _config_overrides(args: argparse.Namespace, out: Path) -> dict:
     return overrides
 
 
+def _resume_overrides(checkpoint: Path, overrides: dict) -> dict:
+    """Resume with the recipe stored in the checkpoint, so the schedule continues exactly."""
+    from gentle_llm.checkpoint import read_checkpoint
+    from gentle_llm.train import TrainConfig
+
+    if not checkpoint.exists():
+        raise FileNotFoundError(
+            f"--resume found no checkpoint at {checkpoint}; run without --resume to start "
+            "a new run, or pass the --out folder of the run to continue."
+        )
+    _, meta = read_checkpoint(checkpoint)
+    stored = TrainConfig.from_dict(meta["train_config"])
+    keep = {k: v for k, v in overrides.items() if k in ("progress", "checkpoint_dir", "steps")}
+    return {**stored.to_dict(), **keep}
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Handle ``gentle-llm train``; returns the exit status (130 after Ctrl-C)."""
-    from gentle_llm.checkpoint import CHECKPOINT_NAME, read_checkpoint
+    from gentle_llm.checkpoint import CHECKPOINT_NAME
     from gentle_llm.data import char_dataset
-    from gentle_llm.devices import cleanup_distributed, init_distributed
-    from gentle_llm.presets import trainer_from_preset
-    from gentle_llm.train import TrainConfig
+    from gentle_llm.devices import cleanup_distributed, init_distributed, resolve_device
+    from gentle_llm.presets import PRESETS, trainer_from_preset
 
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be at least 1, got {args.steps}.")
@@ -109,27 +125,18 @@ def run_train(args: argparse.Namespace) -> int:
     checkpoint = out / CHECKPOINT_NAME
     overrides = _config_overrides(args, out)
     if args.resume:
-        if not checkpoint.exists():
-            raise FileNotFoundError(
-                f"--resume found no checkpoint at {checkpoint}; run without --resume to start "
-                "a new run, or pass the --out folder of the run to continue."
-            )
-        _, meta = read_checkpoint(checkpoint)
-        # Resume with the recipe stored in the checkpoint, so the schedule continues exactly.
-        stored = TrainConfig.from_dict(meta["train_config"])
-        keep = {k: v for k, v in overrides.items() if k in ("progress", "checkpoint_dir", "steps")}
-        overrides = {**stored.to_dict(), **keep}
+        overrides = _resume_overrides(checkpoint, overrides)
     elif checkpoint.exists():
         raise ValueError(
             f"{checkpoint} already exists: pass --resume to continue that run, or choose "
             "another --out folder."
         )
-    TrainConfig(
-        **{**TrainConfig().to_dict(), **overrides}
-    )  # refuse bad options before loading data
+    # Refuse bad options, a missing GPU and an unwritable folder now, not after training.
+    config = replace(PRESETS[args.preset].train, **overrides)
+    resolve_device(config.device)
     _check_writable(out)
 
-    init_distributed(overrides.get("device", "auto"))
+    init_distributed(config.device)
     trainer = trainer_from_preset(args.preset, char_dataset(), **overrides)
     if args.resume:
         trainer.load(checkpoint)

@@ -167,15 +167,8 @@ def stream(
         for _ in range(config.max_new_tokens):
             with torch.inference_mode():
                 idx = torch.tensor([pending], dtype=torch.long, device=device)
-                if not caching:
-                    output = model(idx)
-                elif is_hf:
-                    output = model(input_ids=idx, past_key_values=cache, use_cache=True)
-                    cache = output.past_key_values
-                else:
-                    output = model(idx, kv_cache=cache)
+                logits, cache = _forward(model, idx, cache, caching, is_hf)
                 cached += len(pending)
-                logits = _last_logits(output)
                 if vocab_size is None:
                     vocab_size = logits.shape[-1]
                     _check_prompt(prompt, vocab_size)
@@ -264,6 +257,16 @@ def _check_prompt(prompt_ids: Sequence[int] | Tensor, vocab_size: int | None) ->
                     "model was trained with."
                 )
     return ids
+
+
+def _forward(model: Any, idx: Tensor, cache: Any, caching: bool, is_hf: bool) -> tuple[Tensor, Any]:
+    """The last position's logits, and the cache to pass with the next tokens."""
+    if not caching:
+        return _last_logits(model(idx)), None
+    if is_hf:
+        output = model(input_ids=idx, past_key_values=cache, use_cache=True)
+        return _last_logits(output), output.past_key_values
+    return _last_logits(model(idx, kv_cache=cache)), cache
 
 
 def _last_logits(output: Any) -> Tensor:

@@ -44,7 +44,7 @@ def gpt_from_hf_gpt2(
         if n_head is None:
             raise ValueError(
                 "A GPT-2 state dict does not record the number of attention heads; "
-                "call GPT.from_hf_gpt2(state_dict, n_head=...)."
+                "call gpt_from_hf_gpt2(state_dict, n_head=...)."
             )
     prefix = "transformer." if "transformer.wte.weight" in state else ""
     if prefix + "wte.weight" not in state:
@@ -60,18 +60,8 @@ def gpt_from_hf_gpt2(
             "(tie_word_embeddings=False); gentle_llm's GPT always ties them."
         )
     wpe = state[prefix + "wpe.weight"]
-    n_layer = 1 + max(
-        int(key[len(prefix) :].split(".")[1]) for key in state if key.startswith(prefix + "h.")
-    )
-    config = GPTConfig(
-        vocab_size=wte.shape[0],
-        block_size=wpe.shape[0],
-        n_layer=n_layer,
-        n_head=n_head,
-        n_embd=wte.shape[1],
-        bias=True,
-        gelu_approximate=gelu_approximate,
-    )
+    config = _config_from_state(state, prefix, n_head, gelu_approximate)
+    n_layer = config.n_layer
     model = GPT(config)
     ours = {
         "tok_emb.weight": wte,
@@ -86,6 +76,25 @@ def gpt_from_hf_gpt2(
     ours["lm_head.weight"] = ours["tok_emb.weight"]
     model.load_state_dict({k: v.detach().clone() for k, v in ours.items()})
     return model
+
+
+def _config_from_state(
+    state: Mapping[str, Tensor], prefix: str, n_head: int, gelu_approximate: str
+) -> GPTConfig:
+    """Read the model's shape off its tensors: vocabulary, context, width and depth."""
+    wte, wpe = state[prefix + "wte.weight"], state[prefix + "wpe.weight"]
+    n_layer = 1 + max(
+        int(key[len(prefix) :].split(".")[1]) for key in state if key.startswith(prefix + "h.")
+    )
+    return GPTConfig(
+        vocab_size=wte.shape[0],
+        block_size=wpe.shape[0],
+        n_layer=n_layer,
+        n_head=n_head,
+        n_embd=wte.shape[1],
+        bias=True,
+        gelu_approximate=gelu_approximate,
+    )
 
 
 def to_hf_gpt2_state_dict(model: GPT) -> dict[str, Tensor]:

@@ -3,8 +3,14 @@
 BPE starts from the 256 byte values and, again and again, glues the most frequent pair of
 neighbouring tokens into a new token. :func:`train_merges_naive` does exactly that and
 nothing more: after every merge it recounts every pair of the whole text. Read it first.
-:func:`train_merges` learns the *same* merges (a test checks it) far faster, by counting each
-distinct chunk once and updating only the counts a merge changes.
+:func:`train_merges` learns the *same* merges (a test checks it) far faster:
+
+1. each distinct chunk is stored once, with its frequency as a weight;
+2. ``where[pair]`` lists the chunks that contain a pair, so a merge only touches them;
+3. a merge changes counts only inside those chunks, by the difference between the pairs of
+   each chunk before and after;
+4. a heap finds the most frequent pair; entries made stale by a later count change are
+   skipped when they come to the top.
 """
 
 from __future__ import annotations
@@ -167,14 +173,7 @@ def train_merges(
     smallest ids, compared left id first, then right id (``min`` on the tuple). Every adjacent
     position counts, so ``aaa`` holds the pair ``(a, a)`` twice.
 
-    What makes it fast, with the same result as recounting everything after each merge:
-
-    1. each distinct chunk is stored once, with its frequency as a weight;
-    2. ``where[pair]`` lists the chunks that contain a pair, so a merge only touches them;
-    3. a merge changes counts only inside those chunks, by the difference between the pairs
-       of each chunk before and after;
-    4. a heap finds the most frequent pair; entries made stale by a later count change are
-       skipped when they come to the top.
+    It learns what :func:`train_merges_naive` learns; the module docstring says why it is fast.
 
     ``on_merge(pair, new_id, count)`` is called after each merge.
     """
