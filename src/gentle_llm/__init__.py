@@ -1,6 +1,30 @@
 """gentle_llm: the companion package of *A gentle introduction to large language models*.
 
-Each module maps to a chapter of the book; open it after reading that chapter.
+Each module maps to a chapter of the book; open it after reading that chapter. Modules of a
+later chapter import the earlier ones: the tiny GPT of Chapter 5 is built on Chapter 4's
+attention, the trainer of Chapter 6 trains it on Chapter 2's tokens, Chapter 7 samples from it.
+The same map, as a table, is in the README. Chapter → modules; lab notebook; tests:
+
+1. Generative AI and next-token prediction → ``assets``, ``pretrained``, ``model_facts``;
+   ``01-next-token-prediction``; ``test_assets``, ``test_pretrained``, ``test_model_facts``.
+2. Tokenization → ``tokenizers/`` (``base`` the interface, ``char``, ``bpe_training`` the naive
+   trainer beside the fast one, ``bpe``, ``wrappers`` for tiktoken and Hugging Face),
+   ``explorers.tokens``; ``02-tokenization``; ``test_tokenizers``, ``test_explorer_tokens``.
+3. Embeddings and positions → ``embeddings``, ``positions``; ``03-embeddings-and-positions``;
+   ``test_embeddings``, ``test_positions``.
+4. Attention → ``attention``, ``widgets``, ``explorers.attention``; ``04-attention``;
+   ``test_attention``, ``test_widgets``, ``test_explorer_attention``.
+5. The transformer decoder → ``model`` (the tiny GPT), ``gpt2_weights``; lab not written yet;
+   ``test_model``.
+6. Pre-training a tiny GPT → ``data``, ``train``, ``checkpoint``, ``devices``, ``presets``; lab
+   not written yet; ``test_data``, ``test_train``, ``test_ddp``, ``test_hardening``.
+7. Decoding and sampling → ``generate``; lab not written yet; ``test_generate``.
+8. to 12. (fine-tuning, using and deploying, evaluating, risks, the landscape of models): no
+   modules yet, their chapters are not written.
+
+Appendix: the command line → ``cli``, ``cli_train``; the labs' set-up cell → ``notebook``;
+``test_cli``. ``checks`` holds the argument checks every module uses, so the lessons are not
+drowned in guards.
 """
 
 __version__ = "0.1.0"
