@@ -81,7 +81,7 @@ def test_causal_mask() -> None:
 
 @pytest.mark.parametrize("bad", [0, -2, 2.5, True, "3"])
 def test_causal_mask_rejects_bad_sizes(bad: object) -> None:
-    with pytest.raises(ValueError, match="positive whole number"):
+    with pytest.raises(ValueError, match=r"T \(the number of tokens\) must be a whole number >= 1"):
         causal_mask(bad)  # type: ignore[arg-type]
 
 
@@ -168,7 +168,7 @@ def test_multi_head_attention_errors() -> None:
         MultiHeadAttention(d_model=10, n_heads=3)
     with pytest.raises(ValueError, match="multiple of n_kv_heads"):
         MultiHeadAttention(d_model=12, n_heads=6, n_kv_heads=4)
-    with pytest.raises(ValueError, match="positive whole number"):
+    with pytest.raises(ValueError, match="n_heads must be a whole number >= 1"):
         MultiHeadAttention(d_model=12, n_heads=0)
     mha = MultiHeadAttention(d_model=8, n_heads=2)
     with pytest.raises(ValueError, match="unsqueeze"):
@@ -284,7 +284,7 @@ def test_top_heads() -> None:
     assert len(top_heads(scores, 99)) == 6
     with pytest.raises(ValueError, match=r"\[layers, heads\]"):
         top_heads(torch.zeros(3))
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="k must be a whole number >= 1"):
         top_heads(scores, 0)
 
 

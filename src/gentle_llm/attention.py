@@ -27,6 +27,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from gentle_llm import checks
+from gentle_llm.devices import model_device
+
 __all__ = [
     "causal_mask",
     "scaled_dot_product_attention",
@@ -53,34 +56,8 @@ def causal_mask(T: int, device: torch.device | str | None = None) -> Tensor:
     Chapter 4 explains why: a language model predicts the next token, so while reading token
     ``i`` it must not peek at tokens that come after it.
     """
-    if isinstance(T, bool) or not isinstance(T, int) or T < 1:
-        raise ValueError(f"causal_mask needs a positive whole number of tokens T, got {T!r}.")
+    checks.whole_number(T, "T (the number of tokens)")
     return torch.ones(T, T, dtype=torch.bool, device=device).tril()
-
-
-def _check_qkv(q: Tensor, k: Tensor, v: Tensor) -> None:
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        if not isinstance(t, Tensor):
-            raise TypeError(
-                f"{name} must be a torch.Tensor shaped [..., tokens, dim], got "
-                f"{type(t).__name__}; wrap your numbers with torch.tensor(...)."
-            )
-        if t.dim() < 2:
-            raise ValueError(
-                f"{name} must have at least 2 dimensions [tokens, dim], got shape "
-                f"{tuple(t.shape)}; use x.unsqueeze(0) to add a token axis."
-            )
-        if not t.is_floating_point():
-            raise TypeError(f"{name} must hold floats, got {t.dtype}; use {name}.float().")
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(
-            f"queries and keys must have the same width to be compared by a dot product: "
-            f"q has {q.shape[-1]}, k has {k.shape[-1]}."
-        )
-    if k.shape[-2] != v.shape[-2]:
-        raise ValueError(
-            f"every key needs its value: k has {k.shape[-2]} tokens but v has {v.shape[-2]}."
-        )
 
 
 def scaled_dot_product_attention(
@@ -101,7 +78,16 @@ def scaled_dot_product_attention(
     ``True`` = may look) adds any other restriction; ``scale`` replaces ``1/sqrt(d)`` (pass
     ``scale=1.0`` to see what happens without the scaling).
     """
-    _check_qkv(q, k, v)
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        checks.tensor(t, name, shape="[..., tokens, dim]", floating=True)
+        if t.dim() < 2:
+            raise ValueError(f"{name} needs at least 2 dimensions: try {name}.unsqueeze(0).")
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"q and k need the same width for a dot product, got {q.shape[-1]} and {k.shape[-1]}."
+        )
+    if k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"every key needs its value: k has {k.shape[-2]} tokens, v {v.shape[-2]}.")
     d = q.shape[-1]
     if scale is None:
         scale = 1.0 / math.sqrt(d)
@@ -114,15 +100,12 @@ def scaled_dot_product_attention(
     if causal:
         if T != S:
             raise ValueError(
-                f"causal=True needs as many queries as keys (self-attention), got {T} queries "
-                f"and {S} keys; pass an explicit mask= instead."
+                f"causal=True needs as many queries as keys, got {T} and {S}; pass a mask= instead."
             )
         scores = scores.masked_fill(~causal_mask(T, device=q.device), float("-inf"))
     if mask is not None:
         if mask.dtype != torch.bool:
-            raise TypeError(
-                f"mask must be boolean (True where a query may look at a key), got {mask.dtype}."
-            )
+            raise TypeError(f"mask must be boolean (True = may look there), got {mask.dtype}.")
         scores = scores.masked_fill(~mask, float("-inf"))
 
     # 3. Turn each row of scores into weights that are positive and sum to 1.
@@ -150,17 +133,11 @@ class MultiHeadAttention(nn.Module):
         super().__init__()
         n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
         for name, value in (("d_model", d_model), ("n_heads", n_heads), ("n_kv_heads", n_kv_heads)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
-        if d_model % n_heads != 0:
+            checks.whole_number(value, name)
+        if d_model % n_heads or n_heads % n_kv_heads:
             raise ValueError(
-                f"d_model ({d_model}) must be divisible by n_heads ({n_heads}) so that every "
-                "head gets the same width; change one of them."
-            )
-        if n_heads % n_kv_heads != 0:
-            raise ValueError(
-                f"n_heads ({n_heads}) must be a multiple of n_kv_heads ({n_kv_heads}) so that "
-                "every key/value head serves the same number of query heads."
+                f"d_model ({d_model}) must be divisible by n_heads ({n_heads}), and n_heads a "
+                f"multiple of n_kv_heads ({n_kv_heads}), so heads split evenly; change one of them."
             )
         self.d_model = d_model
         self.n_heads = n_heads
@@ -178,12 +155,10 @@ class MultiHeadAttention(nn.Module):
 
     def forward(self, x: Tensor, causal: bool = True) -> tuple[Tensor, Tensor]:
         """``x`` is ``[batch, T, d_model]``; returns ``(output, weights [B, heads, T, T])``."""
-        if not isinstance(x, Tensor) or x.dim() != 3 or x.shape[-1] != self.d_model:
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise ValueError(
-                f"MultiHeadAttention expects input shaped [batch, tokens, {self.d_model}], got "
-                f"{shape}; for a single sequence use x.unsqueeze(0)."
-            )
+        d = self.d_model
+        checks.tensor(x, "x", dims=3, shape=f"[batch, tokens, {d}]", hint="Try x.unsqueeze(0).")
+        if x.shape[-1] != d:
+            raise ValueError(f"x must be shaped [batch, tokens, {d}], got {tuple(x.shape)}.")
         q = self._split(self.q_proj(x), self.n_heads)
         k = self._split(self.k_proj(x), self.n_kv_heads)
         v = self._split(self.v_proj(x), self.n_kv_heads)
@@ -213,10 +188,7 @@ def eager_attention(model: Any) -> Iterator[Any]:
     """
     config = getattr(model, "config", None)
     if config is None:
-        raise TypeError(
-            "eager_attention needs a transformers model (something with a .config), got "
-            f"{type(model).__name__}."
-        )
+        raise TypeError(f"eager_attention needs a transformers model, got {type(model)}.")
     previous = getattr(config, "_attn_implementation", None)
     setter = getattr(model, "set_attn_implementation", None)
 
@@ -236,13 +208,6 @@ def eager_attention(model: Any) -> Iterator[Any]:
             _set(previous)
 
 
-def _model_device(model: Any) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except (StopIteration, AttributeError):
-        return torch.device("cpu")
-
-
 @torch.no_grad()
 def attention_maps_for_ids(model: Any, input_ids: Tensor) -> Tensor:
     """Attention weights of every layer and head for token ids ``[T]`` or ``[batch, T]``.
@@ -250,8 +215,7 @@ def attention_maps_for_ids(model: Any, input_ids: Tensor) -> Tensor:
     Returns a float32 CPU tensor ``[layers, heads, T, T]`` (or ``[batch, layers, heads, T, T]``
     for a batch). Chapter 4 explains how to read it.
     """
-    if not isinstance(input_ids, Tensor) or input_ids.dim() not in (1, 2):
-        raise ValueError("input_ids must be a tensor of token ids shaped [T] or [batch, T].")
+    checks.tensor(input_ids, "input_ids", dims=(1, 2), shape="[T] or [batch, T]")
     if input_ids.shape[-1] < 1:
         raise ValueError("input_ids is empty: give the model at least one token.")
     single = input_ids.dim() == 1
@@ -259,16 +223,14 @@ def attention_maps_for_ids(model: Any, input_ids: Tensor) -> Tensor:
     limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
     if limit is not None and ids.shape[-1] > limit:
         raise ValueError(
-            f"{ids.shape[-1]} tokens is longer than the model's context of {limit}; "
-            "use a shorter text."
+            f"{ids.shape[-1]} tokens is longer than the model's context of {limit}; use less text."
         )
     with eager_attention(model):
-        out = model(input_ids=ids.to(_model_device(model)), output_attentions=True)
+        out = model(input_ids=ids.to(model_device(model)), output_attentions=True)
     attentions = getattr(out, "attentions", None)
     if not attentions or attentions[0] is None:
         raise RuntimeError(
-            "The model returned no attention weights. It must support output_attentions=True "
-            "with eager attention (transformers models such as SmolLM2 do)."
+            "the model returned no attention weights: use a transformers model such as SmolLM2."
         )
     maps = torch.stack([a.float().cpu() for a in attentions], dim=1)  # [B, L, H, T, T]
     return maps[0] if single else maps
@@ -280,10 +242,7 @@ def attention_maps(model: Any, tokenizer: Any, text: str) -> tuple[list[str], Te
     ``tokens`` are the decoded pieces (with their leading spaces), ready to label a heat map.
     Chapter 4 uses this on SmolLM2 to look at real attention.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}.")
-    if not text.strip():
-        raise ValueError("text is empty: give a sentence to look at, e.g. 'The cat sat down.'")
+    checks.text(text, "text", example="The cat sat down.")
     ids = tokenizer(text, return_tensors="pt")["input_ids"][0]
     tokens = [tokenizer.decode([int(i)]) for i in ids]
     return tokens, attention_maps_for_ids(model, ids)
@@ -294,18 +253,17 @@ def attention_maps(model: Any, tokenizer: Any, text: str) -> tuple[list[str], Te
 # --------------------------------------------------------------------------------------------
 
 
-def _check_maps(maps: Tensor, min_tokens: int = 2) -> None:
-    if not isinstance(maps, Tensor):
-        raise TypeError(f"maps must be a torch.Tensor [layers, heads, T, T], got {type(maps)}.")
-    if maps.dim() < 2 or maps.shape[-1] != maps.shape[-2]:
+def _token_count(maps: Tensor, min_dims: int, min_tokens: int) -> int:
+    """The number of tokens ``T`` of attention maps ``[..., T, T]`` that can be scored."""
+    checks.tensor(maps, "maps", shape="[layers, heads, T, T]")
+    if maps.dim() < min_dims or maps.shape[-1] != maps.shape[-2]:
         raise ValueError(
-            "maps must end in two equal token axes [..., T, T] (self-attention), got shape "
-            f"{tuple(maps.shape)}."
+            f"maps must be [layers, heads, T, T] (two equal token axes), got {tuple(maps.shape)}."
         )
-    if maps.shape[-1] < min_tokens:
-        raise ValueError(
-            f"maps cover {maps.shape[-1]} tokens; scoring needs at least {min_tokens}."
-        )
+    T = maps.shape[-1]
+    if T < min_tokens:
+        raise ValueError(f"maps cover {T} tokens; scoring needs at least {min_tokens}.")
+    return T
 
 
 def previous_token_scores(maps: Tensor) -> Tensor:
@@ -315,7 +273,7 @@ def previous_token_scores(maps: Tensor) -> Tensor:
     with 1.0 for a head that always attends to the previous token. Chapter 4 explains why
     models grow such heads.
     """
-    _check_maps(maps)
+    _token_count(maps, min_dims=2, min_tokens=2)
     return maps.diagonal(offset=-1, dim1=-2, dim2=-1).mean(dim=-1)
 
 
@@ -334,15 +292,13 @@ def repeated_random_tokens(
     that it repeats the first: exactly what induction heads do (Chapter 4).
     Returns ``[batch, seq_len * n_repeats]``. Ids are drawn from ``[low, vocab_size)``.
     """
-    for name, value, least in (
-        ("seq_len", seq_len, 2),
-        ("n_repeats", n_repeats, 2),
-        ("batch", batch, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}.")
-    if not 0 <= low < vocab_size:
-        raise ValueError(f"need 0 <= low < vocab_size, got low={low}, vocab_size={vocab_size}.")
+    checks.whole_number(seq_len, "seq_len", minimum=2)
+    checks.whole_number(n_repeats, "n_repeats", minimum=2)
+    checks.whole_number(batch, "batch")
+    checks.whole_number(low, "low", minimum=0)
+    checks.whole_number(
+        vocab_size, "vocab_size", minimum=low + 1, hint="Ids are drawn from [low, vocab_size)."
+    )
     generator = torch.Generator().manual_seed(seed)
     first = torch.randint(low, vocab_size, (batch, seq_len), generator=generator)
     return first.repeat(1, n_repeats)
@@ -357,14 +313,9 @@ def induction_scores_from_maps(maps: Tensor, seq_len: int, offset: int = 0) -> T
     The score is the mean attention on that spot over every position of every later copy;
     ``maps`` is ``[..., layers, heads, T, T]`` and leading batch axes are averaged too.
     """
-    if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
-        raise ValueError(f"seq_len must be a whole number >= 2, got {seq_len!r}.")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise ValueError(f"offset must be a whole number >= 0, got {offset!r}.")
-    _check_maps(maps, min_tokens=offset + 2 * seq_len)
-    if maps.dim() < 4:
-        raise ValueError(f"maps must be [layers, heads, T, T], got shape {tuple(maps.shape)}.")
-    T = maps.shape[-1]
+    checks.whole_number(seq_len, "seq_len", minimum=2)
+    checks.whole_number(offset, "offset", minimum=0)
+    T = _token_count(maps, min_dims=4, min_tokens=offset + 2 * seq_len)
     queries = torch.arange(offset + seq_len, T)
     targets = queries - seq_len + 1
     picked = maps[..., queries, targets]  # [..., layers, heads, n_queries]
@@ -396,8 +347,7 @@ def induction_scores(
     """
     config = getattr(model, "config", None)
     vocab_size = getattr(config, "vocab_size", None)
-    if not isinstance(vocab_size, int):
-        raise TypeError("induction_scores needs a transformers model with config.vocab_size.")
+    checks.whole_number(vocab_size, "model.config.vocab_size", hint="Pass a transformers model.")
     if prefix_token_id is None:
         prefix_token_id = getattr(config, "bos_token_id", None)
     # Stay clear of the low ids, where tokenizers keep their special tokens.
@@ -418,11 +368,8 @@ def induction_scores(
 def top_heads(scores: Tensor, k: int = 3) -> list[tuple[int, int, float]]:
     """The ``k`` highest-scoring heads of a ``[layers, heads]`` score map as
     ``(layer, head, score)``, best first."""
-    if not isinstance(scores, Tensor) or scores.dim() != 2:
-        raise ValueError("scores must be a [layers, heads] tensor.")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive whole number, got {k!r}.")
-    k = min(k, scores.numel())
+    checks.tensor(scores, "scores", dims=2, shape="[layers, heads]")
+    k = min(checks.whole_number(k, "k"), scores.numel())
     values, flat = scores.flatten().topk(k)
     n_heads = scores.shape[1]
     return [

@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from gentle_llm import checks
+
 __all__ = [
     "cosine_similarity",
     "word_vector",
@@ -44,13 +46,7 @@ MINILM_ASSET = "all-minilm-l6-v2"
 
 
 def _as_matrix(x: Tensor, name: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a torch tensor, got {type(x).__name__}.")
-    if x.dim() not in (1, 2):
-        raise ValueError(
-            f"{name} must be one vector [dim] or a stack of vectors [n, dim], got shape "
-            f"{tuple(x.shape)}."
-        )
+    checks.tensor(x, name, dims=(1, 2), shape="[dim] (one vector) or [n, dim] (a stack)")
     if x.numel() == 0:
         raise ValueError(f"{name} is empty: there are no vectors to compare.")
     return x.float() if not x.is_floating_point() else x
@@ -67,8 +63,7 @@ def cosine_similarity(a: Tensor, b: Tensor, eps: float = 1e-8) -> Tensor:
     a2, b2 = _as_matrix(a, "a"), _as_matrix(b, "b")
     if a2.shape[-1] != b2.shape[-1]:
         raise ValueError(
-            f"a and b must have the same number of dimensions to be compared, got "
-            f"{a2.shape[-1]} and {b2.shape[-1]}."
+            f"a and b need the same number of dimensions, got {a2.shape[-1]} and {b2.shape[-1]}."
         )
     a_unit = F.normalize(a2.reshape(-1, a2.shape[-1]), dim=-1, eps=eps)
     b_unit = F.normalize(b2.reshape(-1, b2.shape[-1]), dim=-1, eps=eps)
@@ -93,15 +88,6 @@ def _encode_word(tokenizer: Any, word: str) -> list[int]:
     return list(ids)
 
 
-def _check_embedding_matrix(embedding_matrix: Tensor) -> None:
-    if not isinstance(embedding_matrix, Tensor) or embedding_matrix.dim() != 2:
-        shape = tuple(embedding_matrix.shape) if isinstance(embedding_matrix, Tensor) else None
-        raise ValueError(
-            "embedding_matrix must be a 2-D tensor [vocab_size, dim], e.g. "
-            f"model.get_input_embeddings().weight; got {shape or type(embedding_matrix).__name__}."
-        )
-
-
 def word_vector(embedding_matrix: Tensor, tokenizer: Any, word: str) -> tuple[Tensor, list[int]]:
     """The embedding of ``word`` and the token ids it was made from.
 
@@ -111,23 +97,26 @@ def word_vector(embedding_matrix: Tensor, tokenizer: Any, word: str) -> tuple[Te
     several tokens gets the average of their rows — a rough stand-in, since the model itself
     never sees such an average; prefer the single-token form where there is one.
     """
-    _check_embedding_matrix(embedding_matrix)
-    if not isinstance(word, str) or not word.strip():
-        raise ValueError(f"word must be a non-empty string such as ' king', got {word!r}.")
+    checks.tensor(
+        embedding_matrix,
+        "embedding_matrix",
+        dims=2,
+        shape="[vocab_size, dim]",
+        hint="Use e.g. model.get_input_embeddings().weight.",
+    )
+    checks.text(word, "word", example=" king")
     ids = _encode_word(tokenizer, word)
     if not ids:
         raise ValueError(f"The tokenizer turned {word!r} into no tokens at all; try another word.")
     unknown = getattr(tokenizer, "unk_token_id", None)
     if unknown is not None and unknown in ids:
         raise ValueError(
-            f"{word!r} is not in this tokenizer's vocabulary (it became the unknown token); "
-            "try another spelling or a more common word."
+            f"{word!r} is not in this tokenizer's vocabulary: try another spelling or word."
         )
     vocab_size = embedding_matrix.shape[0]
     if max(ids) >= vocab_size or min(ids) < 0:
         raise ValueError(
-            f"{word!r} has token ids up to {max(ids)}, but the embedding matrix has only "
-            f"{vocab_size} rows: the tokenizer and the matrix belong to different models."
+            f"{word!r} needs row {max(ids)} but the matrix has {vocab_size} rows: different models?"
         )
     with torch.no_grad():
         vector = embedding_matrix[ids].float().mean(dim=0)
@@ -152,7 +141,7 @@ def nearest_tokens(
     vector, ids = word_vector(embedding_matrix, tokenizer, word)
     vocab_size = embedding_matrix.shape[0]
     available = vocab_size - (len(set(ids)) if exclude_self else 0)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= available:
+    if not checks.is_int(k) or not 1 <= k <= available:
         raise ValueError(f"k must be a whole number from 1 to {available}, got {k!r}.")
     with torch.no_grad():
         scores = cosine_similarity(vector, embedding_matrix.float())
@@ -184,17 +173,14 @@ def pca(vectors: Tensor, n_components: int = 2) -> PCAResult:
     opposite are equally good, so each direction's sign is fixed to make its largest
     coordinate positive: the same input always gives the same picture.
     """
-    if not isinstance(vectors, Tensor) or vectors.dim() != 2:
-        raise ValueError("vectors must be a 2-D tensor [n, dim]: one row per vector.")
+    checks.tensor(vectors, "vectors", dims=2, shape="[n, dim] (one row per vector)")
     n, dim = vectors.shape
     if n < 2:
         raise ValueError(f"Need at least 2 vectors to find the directions they spread in, got {n}.")
-    if isinstance(n_components, bool) or not isinstance(n_components, int):
-        raise ValueError(f"n_components must be a whole number, got {n_components!r}.")
-    if not 1 <= n_components <= min(n, dim):
+    limit = min(n, dim)  # no more directions than vectors, nor than numbers per vector
+    if not checks.is_int(n_components) or not 1 <= n_components <= limit:
         raise ValueError(
-            f"n_components must be from 1 to {min(n, dim)} (the smaller of the number of "
-            f"vectors and their size) here, got {n_components}."
+            f"n_components must be a whole number from 1 to {limit} here, got {n_components!r}."
         )
     with torch.no_grad():
         data = vectors.detach().to(torch.float64)  # float64: a stable picture on any machine
@@ -232,12 +218,10 @@ def mean_pool(token_embeddings: Tensor, attention_mask: Tensor) -> Tensor:
 
     This is how all-MiniLM-L6-v2 turns its per-token outputs into one sentence vector.
     """
-    if token_embeddings.dim() != 3 or attention_mask.shape != token_embeddings.shape[:2]:
-        raise ValueError(
-            "mean_pool expects token_embeddings [batch, tokens, dim] and an attention_mask "
-            f"[batch, tokens]; got {tuple(token_embeddings.shape)} and "
-            f"{tuple(attention_mask.shape)}."
-        )
+    checks.tensor(token_embeddings, "token_embeddings", dims=3, shape="[batch, tokens, dim]")
+    checks.tensor(attention_mask, "attention_mask", dims=2, shape="[batch, tokens]")
+    if attention_mask.shape != token_embeddings.shape[:2]:
+        raise ValueError("attention_mask must have one entry per token of token_embeddings.")
     mask = attention_mask.to(token_embeddings.dtype).unsqueeze(-1)
     counts = mask.sum(dim=1).clamp(min=1.0)  # a row of only padding would divide by zero
     return (token_embeddings * mask).sum(dim=1) / counts
@@ -258,18 +242,13 @@ def _load_sentence_model(asset_name: str) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def _check_sentences(sentences: Sequence[str], name: str = "sentences") -> list[str]:
+def _sentence_list(sentences: Sequence[str]) -> list[str]:
     if isinstance(sentences, str):
-        raise TypeError(f"{name} must be a list of strings, not one string: wrap it as [text].")
-    sentences = list(sentences)
-    if not sentences:
-        raise ValueError(f"{name} is empty: give at least one sentence.")
-    for i, sentence in enumerate(sentences):
-        if not isinstance(sentence, str):
-            raise TypeError(f"{name}[{i}] is a {type(sentence).__name__}, not a string.")
-        if not sentence.strip():
-            raise ValueError(f"{name}[{i}] is blank: an empty sentence has no meaning to embed.")
-    return sentences
+        raise TypeError("sentences must be a list of strings, not one string: wrap it as [text].")
+    texts = [checks.text(s, f"sentences[{i}]") for i, s in enumerate(sentences)]
+    if not texts:
+        raise ValueError("sentences is empty: give at least one sentence.")
+    return texts
 
 
 class SentenceEncoder:
@@ -296,9 +275,8 @@ class SentenceEncoder:
 
     def encode(self, sentences: Sequence[str], batch_size: int = 32) -> Tensor:
         """Embed each sentence: ``[len(sentences), dim]`` on the CPU, each row of length 1."""
-        sentences = _check_sentences(sentences)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
+        sentences = _sentence_list(sentences)
+        checks.whole_number(batch_size, "batch_size")
         model = self.model.to(self.device)
         chunks = []
         with torch.no_grad():
@@ -342,21 +320,17 @@ def semantic_search(
     Pass ``sentence_embeddings`` (from ``encoder.encode(sentences)``) to skip re-embedding the
     same sentences for every query.
     """
-    if not isinstance(query, str) or not query.strip():
-        raise ValueError(f"query must be a non-empty string, got {query!r}.")
-    sentences = _check_sentences(sentences)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(sentences):
-        raise ValueError(
-            f"k must be a whole number from 1 to {len(sentences)} (the number of sentences), "
-            f"got {k!r}."
-        )
+    checks.text(query, "query", example="a cat on a mat")
+    sentences = _sentence_list(sentences)
+    if not checks.is_int(k) or not 1 <= k <= len(sentences):
+        raise ValueError(f"k must be a whole number from 1 to {len(sentences)}, got {k!r}.")
     encoder = encoder if encoder is not None else SentenceEncoder()
+    expected = (len(sentences), encoder.dim)
     if sentence_embeddings is None:
         sentence_embeddings = encoder.encode(sentences)
-    elif sentence_embeddings.shape != (len(sentences), encoder.dim):
+    elif sentence_embeddings.shape != expected:
         raise ValueError(
-            f"sentence_embeddings has shape {tuple(sentence_embeddings.shape)}, expected "
-            f"{(len(sentences), encoder.dim)}: compute it with encoder.encode(sentences)."
+            f"sentence_embeddings must be shaped {expected}: use encoder.encode(sentences)."
         )
     scores = cosine_similarity(encoder.encode([query])[0], sentence_embeddings)
     top = torch.topk(scores, k)

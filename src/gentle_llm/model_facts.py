@@ -20,6 +20,9 @@ from typing import Any, NamedTuple
 
 import torch
 
+from gentle_llm import checks
+from gentle_llm.devices import model_device
+
 __all__ = [
     "TokenProbability",
     "model_facts",
@@ -57,7 +60,8 @@ def model_facts(
     """
     _check_pair(model, tokenizer)
     config = model.config
-    params = _unique_parameters(model)
+    # model.parameters() already lists a tied weight (shared embedding and output layer) once.
+    params = list(model.parameters())
     facts: dict[str, Any] = {
         "architecture": type(model).__name__,
         "vocab_size": int(config.vocab_size),
@@ -75,9 +79,8 @@ def model_facts(
         path = os.fspath(weights_file)
         if not os.path.isfile(path):
             raise FileNotFoundError(
-                f"weights_file {path!r} is not a file. Pass the path of the model's weights "
-                "file, e.g. gentle_llm.assets.fetch('smollm2-135m-instruct-gguf'), or leave "
-                "weights_file out."
+                f"weights_file {path!r} is not a file: pass e.g. "
+                "gentle_llm.assets.fetch('smollm2-135m-instruct-gguf'), or leave it out."
             )
         facts["bytes_on_disk"] = os.path.getsize(path)
     return facts
@@ -120,8 +123,7 @@ def facts_table(facts: dict[str, Any]) -> str:
 
 def human_bytes(n: int | float) -> str:
     """A size in bytes the way people say it: ``98362432`` → ``'98.4 MB'`` (1 MB = 10^6 B)."""
-    if n < 0:
-        raise ValueError(f"a size in bytes cannot be negative, got {n!r}.")
+    checks.number(n, "n (a size in bytes)", low=0)
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
@@ -138,8 +140,7 @@ def next_token_table(
     scores into probabilities that add up to 1. Chapter 1 explains why this one distribution is
     all an LLM ever produces.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a whole number >= 1 (how many tokens to list), got {k!r}.")
+    checks.whole_number(k, "k", hint="(k is how many tokens to list.)")
     _check_pair(model, tokenizer)
     ids = _encode_prompt(model, tokenizer, prompt)
     probs = torch.softmax(_next_token_logits(model, ids), dim=-1)
@@ -171,27 +172,21 @@ def generation_trace(
     end-of-text token (it is included as the last step).
 
     Every step runs the model over the whole text so far: slow but plain. Chapter 1 shows
-    this loop; a later chapter makes it fast with a key/value cache (``gentle_llm.generate``).
+    this loop; Chapter 7 makes it fast with a key/value cache (``gentle_llm.generate``).
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0 (tokens to generate), got {steps!r}.")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
-        raise ValueError(f"temperature must be a number >= 0, got {temperature!r}.")
-    if not temperature >= 0:  # also catches NaN
-        raise ValueError(
-            f"temperature must be >= 0 (0 means greedy, 1 samples the model's own "
-            f"probabilities), got {temperature!r}."
-        )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise ValueError(f"seed must be a whole number or None, got {seed!r}.")
+    checks.whole_number(steps, "steps", minimum=0, hint="(steps is how many tokens to add.)")
+    checks.number(
+        temperature, "temperature", low=0, hint="0 means greedy, 1 the model's own probabilities."
+    )
+    if seed is not None:
+        checks.whole_number(seed, "seed", minimum=0, hint="(or None for no fixed seed)")
     _check_pair(model, tokenizer)
     ids = _encode_prompt(model, tokenizer, prompt)
     context = int(model.config.max_position_embeddings)
     if ids.numel() + steps > context:
         raise ValueError(
             f"the prompt ({ids.numel()} tokens) plus {steps} new tokens would not fit in the "
-            f"model's context window of {context} tokens. Ask for fewer steps or shorten "
-            "the prompt."
+            f"model's context window of {context} tokens: ask for fewer steps or a shorter prompt."
         )
     # With no seed, draw from torch's global random numbers (which the notebook setup seeds).
     generator = None
@@ -215,14 +210,6 @@ def generation_trace(
     return trace
 
 
-def _unique_parameters(model: Any) -> list[torch.Tensor]:
-    # model.parameters() already lists a tied weight (shared embedding and output layer) once.
-    params = list(model.parameters())
-    if not params:
-        raise ValueError("this model has no parameters; pass a loaded model.")
-    return params
-
-
 def _check_pair(model: Any, tokenizer: Any) -> None:
     """Refuse a tokenizer that can produce token ids the model has no embedding for."""
     if not hasattr(model, "config") or not hasattr(tokenizer, "decode"):
@@ -230,23 +217,17 @@ def _check_pair(model: Any, tokenizer: Any) -> None:
             "expected a transformers model and its tokenizer, e.g. "
             "model, tokenizer = gentle_llm.pretrained.load_smollm2()."
         )
-    if len(tokenizer) > model.config.vocab_size:
+    vocab_size = model.config.vocab_size
+    if len(tokenizer) > vocab_size:
         raise ValueError(
-            f"this tokenizer knows {len(tokenizer)} tokens but the model only has "
-            f"{model.config.vocab_size}: they do not belong together. Load the tokenizer "
-            "that was saved with the model."
+            f"this tokenizer knows {len(tokenizer)} tokens but the model only has {vocab_size}: "
+            "they do not belong together. Load the tokenizer that was saved with the model."
         )
 
 
 def _encode_prompt(model: Any, tokenizer: Any, prompt: str) -> torch.Tensor:
     """The prompt as a 1-D tensor of token ids on the model's device."""
-    if not isinstance(prompt, str):
-        raise TypeError(f"prompt must be text (a str), got {type(prompt).__name__}.")
-    if prompt == "":
-        raise ValueError(
-            "the prompt is empty: the model needs at least one token to continue from. "
-            "Pass some text, e.g. 'The best thing about AI is its ability to'."
-        )
+    checks.text(prompt, "prompt", example="The best thing about AI is its ability to")
     ids = tokenizer(prompt, return_tensors="pt")["input_ids"][0]
     if ids.numel() == 0:
         raise ValueError(f"the tokenizer turned {prompt!r} into no tokens at all; pass some text.")
@@ -256,7 +237,7 @@ def _encode_prompt(model: Any, tokenizer: Any, prompt: str) -> torch.Tensor:
             f"the prompt is {ids.numel()} tokens long but the model can only look at "
             f"{context}. Shorten the prompt."
         )
-    return ids.to(next(model.parameters()).device)
+    return ids.to(model_device(model))
 
 
 def _next_token_logits(model: Any, ids: torch.Tensor) -> torch.Tensor:

@@ -23,33 +23,11 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from gentle_llm import checks
+
 __all__ = ["sinusoidal_encoding", "rope_frequencies", "rope_angles", "rope_rotate", "Pairing"]
 
 Pairing = Literal["half", "interleaved"]
-
-
-def _check_positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return value
-
-
-def _check_even_dim(dim: object, what: str) -> int:
-    dim = _check_positive_int(dim, "dim")
-    if dim % 2 != 0:
-        raise ValueError(
-            f"dim must be even for {what}, got {dim}: the numbers are used in pairs "
-            "(sine and cosine, or the two coordinates of a rotated point). Use an even size."
-        )
-    return dim
-
-
-def _check_base(base: float) -> float:
-    if not isinstance(base, (int, float)) or isinstance(base, bool) or not base > 1:
-        raise ValueError(
-            f"base must be a number greater than 1 (10000 in the original papers), got {base!r}."
-        )
-    return float(base)
 
 
 def sinusoidal_encoding(num_positions: int, dim: int, base: float = 10000.0) -> Tensor:
@@ -60,8 +38,7 @@ def sinusoidal_encoding(num_positions: int, dim: int, base: float = 10000.0) -> 
     ``w_i = base ** (-2i / dim)`` falling from 1 (a fast wave) to almost 0 (a very slow one), so
     every position gets its own pattern, like the hands of a clock. Chapter 3 plots it.
     """
-    num_positions = _check_positive_int(num_positions, "num_positions")
-    dim = _check_even_dim(dim, "sinusoidal_encoding")
+    checks.whole_number(num_positions, "num_positions")
     frequencies = rope_frequencies(dim, base)  # the same ladder of frequencies RoPE uses
     angles = torch.arange(num_positions, dtype=torch.float32)[:, None] * frequencies[None, :]
     table = torch.empty(num_positions, dim)
@@ -77,8 +54,9 @@ def rope_frequencies(dim: int, base: float = 10000.0) -> Tensor:
     why a model wants both. Llama-style models call these ``inv_freq``; SmolLM2 uses
     ``base = 100000`` on heads of 64 dimensions.
     """
-    dim = _check_even_dim(dim, "rotary embeddings")
-    base = _check_base(base)
+    if not checks.is_int(dim) or dim < 2 or dim % 2:
+        raise ValueError(f"dim must be an even whole number (numbers go in pairs), got {dim!r}.")
+    base = checks.number(base, "base", low=1, low_open=True, hint="The original papers use 10000.")
     exponents = torch.arange(0, dim, 2, dtype=torch.float32) / dim
     return 1.0 / (base**exponents)
 
@@ -87,8 +65,7 @@ def _as_positions(positions: Tensor | Sequence[int] | int) -> Tensor:
     tensor = torch.as_tensor(positions)
     if tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool:
         raise TypeError(
-            f"positions must be whole numbers (token indices 0, 1, 2, ...), got dtype "
-            f"{tensor.dtype}; pass e.g. torch.arange(seq_len)."
+            f"positions must be whole numbers, got {tensor.dtype}; pass e.g. torch.arange(seq_len)."
         )
     if tensor.numel() and int(tensor.min()) < 0:
         raise ValueError("positions must be 0 or more: the first token is at position 0.")
@@ -127,28 +104,23 @@ def rope_rotate(
     ...`` as in the RoPE paper. Both are the same rotation with the dimensions listed in a
     different order.
     """
-    if not isinstance(x, Tensor) or x.dim() < 1:
-        raise TypeError("x must be a tensor of shape [..., seq_len, dim] (at least 1-D).")
-    if not x.is_floating_point():
-        raise TypeError(f"x must hold floating-point numbers, got dtype {x.dtype}; try x.float().")
-    dim = x.shape[-1]
-    _check_even_dim(dim, "rotary embeddings")
-    if pairing not in ("half", "interleaved"):
-        raise ValueError(f"pairing must be 'half' or 'interleaved', got {pairing!r}.")
-    pos = _as_positions(positions)
+    checks.tensor(x, "x", shape="[..., seq_len, dim]", floating=True)
+    checks.one_of(pairing, "pairing", ("half", "interleaved"))
+    dim = x.shape[-1] if x.dim() else 0  # a 0-D x has no vectors: rope_frequencies refuses dim 0
+    angles = rope_angles(positions, dim, base)  # [*positions.shape, dim/2]
     try:
-        fits = torch.broadcast_shapes(pos.shape, x.shape[:-1]) == x.shape[:-1]
+        fits = torch.broadcast_shapes(angles.shape[:-1], x.shape[:-1]) == x.shape[:-1]
     except RuntimeError:
         fits = False
     if not fits:
         raise ValueError(
-            f"positions of shape {tuple(pos.shape)} do not fit x of shape {tuple(x.shape)}: "
-            "give one position per vector, e.g. torch.arange(x.shape[-2])."
+            f"positions of shape {tuple(angles.shape[:-1])} do not fit x of shape "
+            f"{tuple(x.shape)}: give one position per vector, e.g. torch.arange(x.shape[-2])."
         )
 
     # Angles in float32 (float64 for float64 inputs) so low-precision inputs keep accurate angles.
     work = torch.float64 if x.dtype == torch.float64 else torch.float32
-    angles = rope_angles(pos, dim, base).to(device=x.device, dtype=work)
+    angles = angles.to(device=x.device, dtype=work)
     cos, sin = torch.cos(angles), torch.sin(angles)
     xw = x.to(work)
     if pairing == "half":

@@ -17,45 +17,23 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from gentle_llm.explorers.attention import token_label
+from gentle_llm import checks
+from gentle_llm.explorers.attention import attention_array, token_label
 
 __all__ = ["render_attention", "attention_picker", "AttentionPicker"]
 
 
-def _as_array(weights: Any) -> np.ndarray:
-    if hasattr(weights, "detach"):
-        weights = weights.detach().float().cpu().numpy()
-    array = np.asarray(weights, dtype=np.float64)
-    if array.ndim != 4 or array.shape[-1] != array.shape[-2]:
-        raise ValueError(
-            f"weights must be shaped [layers, heads, T, T], got shape {array.shape}; "
-            "get them from gentle_llm.attention.attention_maps."
-        )
-    return array
-
-
-def _check_choice(array: np.ndarray, tokens: Sequence[str], layer: Any, head: Any) -> None:
-    n_layers, n_heads, T, _ = array.shape
-    if isinstance(tokens, str) or len(tokens) != T:
-        raise ValueError(f"tokens must be a list of {T} strings, one per row of the weights.")
-    for name, value, size in (("layer", layer, n_layers), ("head", head, n_heads)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+def _check_layer_head(array: np.ndarray, layer: Any, head: Any) -> None:
+    for name, value, size in (("layer", layer, array.shape[0]), ("head", head, array.shape[1])):
+        if not checks.is_int(value):
             raise TypeError(f"{name} must be a whole number, got {value!r}.")
         if not 0 <= value < size:
             raise ValueError(f"{name} {value} does not exist: pick one of 0..{size - 1}.")
 
 
-def render_attention(
-    weights: Any, tokens: Sequence[str], layer: int, head: int, ax: Any, *, title: str = ""
+def _draw(
+    array: np.ndarray, tokens: Sequence[str], layer: int, head: int, ax: Any, title: str
 ) -> Any:
-    """Draw one head's ``T x T`` attention weights on the matplotlib axes ``ax``.
-
-    Rows are the tokens doing the looking (queries), columns the tokens looked at (keys);
-    the colour runs from white (0) to dark blue (1). Returns the image, e.g. for a colour bar.
-    Chapter 4 explains how to read it.
-    """
-    array = _as_array(weights)
-    _check_choice(array, tokens, layer, head)
     T = array.shape[-1]
     labels = [token_label(str(t)) for t in tokens]
     image = ax.imshow(array[layer, head], cmap="Blues", vmin=0.0, vmax=1.0)
@@ -68,8 +46,22 @@ def render_attention(
     return image
 
 
+def render_attention(
+    weights: Any, tokens: Sequence[str], layer: int, head: int, ax: Any, *, title: str = ""
+) -> Any:
+    """Draw one head's ``T x T`` attention weights on the matplotlib axes ``ax``.
+
+    Rows are the tokens doing the looking (queries), columns the tokens looked at (keys);
+    the colour runs from white (0) to dark blue (1). Returns the image, e.g. for a colour bar.
+    Chapter 4 explains how to read it.
+    """
+    array = attention_array(tokens, weights)
+    _check_layer_head(array, layer, head)
+    return _draw(array, tokens, layer, head, ax, title)
+
+
 class AttentionPicker(widgets.VBox):
-    """Layer and head dropdowns above a heat map of that head's attention."""
+    """Layer and head dropdowns above a heat map of that head's attention (Chapter 4)."""
 
     def __init__(
         self,
@@ -79,17 +71,18 @@ class AttentionPicker(widgets.VBox):
         head: int = 0,
         figsize: tuple[float, float] = (4.8, 4.4),
     ) -> None:
-        self.weights = _as_array(weights)
+        self.weights = attention_array(tokens, weights)
+        _check_layer_head(self.weights, layer, head)
         self.tokens = list(tokens)
         n_layers, n_heads = self.weights.shape[:2]
         self.layer_dropdown = widgets.Dropdown(
             options=[(f"layer {i}", i) for i in range(n_layers)],
-            value=layer,
+            value=int(layer),
             description="Layer",
         )
         self.head_dropdown = widgets.Dropdown(
             options=[(f"head {i}", i) for i in range(n_heads)],
-            value=head,
+            value=int(head),
             description="Head",
         )
         # The heat map travels as a PNG inside an Image widget rather than through an Output
@@ -110,12 +103,14 @@ class AttentionPicker(widgets.VBox):
     def redraw(self) -> None:
         """Draw the chosen layer and head and put the picture in the image widget."""
         self.ax.clear()
-        render_attention(
+        # The dropdowns only offer layers and heads that exist: nothing to check again.
+        _draw(
             self.weights,
             self.tokens,
             self.layer_dropdown.value,
             self.head_dropdown.value,
             self.ax,
+            "",
         )
         buffer = io.BytesIO()
         # No metadata: the same picture gives the same bytes on every run.
@@ -140,8 +135,7 @@ def attention_picker(
     """A widget to flip through attention heads in a live kernel: two dropdowns and a heat map.
 
     ``weights`` is ``[layers, heads, T, T]`` (from :func:`gentle_llm.attention.attention_maps`).
-    Changing a dropdown calls :func:`render_attention` again. Chapter 4 uses it on SmolLM2.
+    Changing a dropdown redraws the map as :func:`render_attention` draws it. Chapter 4 uses it
+    on SmolLM2.
     """
-    array = _as_array(weights)
-    _check_choice(array, tokens, layer, head)
-    return AttentionPicker(array, tokens, layer=int(layer), head=int(head), figsize=figsize)
+    return AttentionPicker(weights, tokens, layer=layer, head=head, figsize=figsize)

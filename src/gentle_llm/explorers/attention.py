@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from gentle_llm import checks
 from gentle_llm.explorers import element_id
 
-__all__ = ["head_view_html", "show_head_view", "token_label"]
+__all__ = ["attention_array", "head_view_html", "show_head_view", "token_label"]
 
 #: Refuse to build pages bigger than this; pick fewer layers or heads, or a shorter text.
 MAX_BYTES = 2_000_000
@@ -40,28 +41,35 @@ def token_label(token: str) -> str:
     return "\u2423" * max(1, len(label))  # "␣": a token made only of spaces
 
 
-def _as_array(weights: Any) -> np.ndarray:
+def attention_array(tokens: Sequence[str], weights: Any) -> np.ndarray:
+    """``weights`` as a float64 array ``[layers, heads, T, T]``, with ``T`` labels in ``tokens``.
+
+    The head view and the ipywidgets picker (:mod:`gentle_llm.widgets`) both start here, so
+    both refuse the same mistakes with the same words.
+    """
     if hasattr(weights, "detach"):  # a torch tensor, on any device
         weights = weights.detach().float().cpu().numpy()
     array = np.asarray(weights, dtype=np.float64)
     if array.ndim != 4 or array.shape[-1] != array.shape[-2]:
         raise ValueError(
-            "weights must be shaped [layers, heads, T, T] (e.g. from "
-            f"gentle_llm.attention.attention_maps), got shape {array.shape}."
+            f"weights must be shaped [layers, heads, T, T] (see attention_maps), got {array.shape}."
         )
     if not np.all(np.isfinite(array)):
         raise ValueError("weights contain NaN or infinity; attention weights must be finite.")
+    T, got = array.shape[-1], "a single string" if isinstance(tokens, str) else len(tokens)
+    if isinstance(tokens, str) or len(tokens) != T:
+        raise ValueError(f"tokens must be a list of {T} strings, one per position (got {got}).")
     return array
 
 
 def _pick(name: str, chosen: Sequence[int] | None, size: int) -> list[int]:
     if chosen is None:
         return list(range(size))
-    picked = [chosen] if isinstance(chosen, int) else list(chosen)
+    picked = [chosen] if checks.is_int(chosen) else list(chosen)
     if not picked:
         raise ValueError(f"{name} is empty: pick at least one, or leave it out to show all.")
     for value in picked:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if not checks.is_int(value):
             raise TypeError(f"{name} must hold whole numbers, got {value!r}.")
         if not 0 <= value < size:
             raise ValueError(f"{name} holds {value}, but only 0..{size - 1} exist.")
@@ -108,13 +116,8 @@ def head_view_html(
     Chapter 4 explains how to read the view: rows are the tokens doing the looking, columns
     the tokens looked at.
     """
-    array = _as_array(weights)
+    array = attention_array(tokens, weights)
     n_layers, n_heads, T, _ = array.shape
-    if isinstance(tokens, str) or len(tokens) != T:
-        raise ValueError(
-            f"tokens must be a list of {T} strings, one per position of weights "
-            f"(got {'a single string' if isinstance(tokens, str) else len(tokens)})."
-        )
     layer_ids = _pick("layers", layers, n_layers)
     head_ids = _pick("heads", heads, n_heads)
     # Check the size before building anything: a causal map stores about T*(T+1)/2 numbers.
