@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from gentle_llm import assets, cli
 from gentle_llm.checkpoint import model_from_checkpoint
@@ -122,3 +123,94 @@ def test_cli_errors_are_clear(
     assert "not in the vocabulary" in capsys.readouterr().err
     assert cli.main(["sample", "--checkpoint", str(tiny_checkpoint), "--temperature", "-1"]) == 2
     assert "temperature" in capsys.readouterr().err
+
+
+# -- a careless learner at the command line (each failed before its fix) ----------------------
+
+
+@pytest.fixture
+def tiny_preset(monkeypatch: pytest.MonkeyPatch, char_data, tiny_gpt_config, train_config) -> None:
+    import gentle_llm.data
+
+    preset = Preset(tiny_gpt_config, train_config(steps=6, eval_interval=2), "tiny")
+    monkeypatch.setitem(PRESETS, "cpu-quick", preset)
+    monkeypatch.setattr(gentle_llm.data, "char_dataset", lambda text=None: char_data)
+
+
+def test_ctrl_c_during_training_prints_how_to_resume(
+    tiny_preset: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Before: a raw KeyboardInterrupt traceback."""
+    from gentle_llm.train import Trainer
+
+    original = Trainer.train_step
+
+    def step_then_interrupt(self: Trainer) -> torch.Tensor:
+        if self.step == 3:
+            raise KeyboardInterrupt
+        return original(self)
+
+    monkeypatch.setattr(Trainer, "train_step", step_then_interrupt)
+    out = tmp_path / "run"
+    args = ["train", "--out", str(out), "--no-progress", "--checkpoint-interval", "2"]
+    assert cli.main(args) == 130
+    err = capsys.readouterr().err
+    assert "interrupted at step 3" in err and "Traceback" not in err
+    assert f"last checkpoint {out / 'ckpt.safetensors'} (step 2)" in err
+    assert f"--out {out} --resume" in err
+    monkeypatch.setattr(Trainer, "train_step", original)
+    assert cli.main(["train", "--out", str(out), "--resume", "--no-progress"]) == 0
+
+
+def test_an_unwritable_out_folder_is_refused_before_training(
+    tiny_preset: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Before: trained first, then failed at the first save with a safetensors traceback."""
+    import gentle_llm.presets
+
+    def must_not_train(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(gentle_llm.presets, "trainer_from_preset", must_not_train)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert cli.main(["train", "--out", str(blocker / "run")]) == 2
+    assert "error: cannot write checkpoints to --out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [("tpu", "device must be one of 'auto', 'cpu', 'cuda', 'mps'"), ("cuda", "no GPU is visible")],
+)
+def test_an_unavailable_device_is_one_error_line(
+    tiny_preset: None, tmp_path: Path, capsys, device: str, message: str
+) -> None:
+    """Before: full tracebacks for --device tpu and for --device cuda without CUDA."""
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA, so --device cuda is not an error here")
+    assert cli.main(["train", "--out", str(tmp_path / "run"), "--device", device]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+    assert cli.main(["--debug", "train", "--out", str(tmp_path / "r2"), "--device", device]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_doctor_says_damaged_not_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Before: a mirror file with a wrong checksum was reported as 'missing'."""
+    mirror = tmp_path / "mirror"
+    assets.export(mirror, ["r50k_base", "cl100k_base"])
+    damaged = mirror / assets.REGISTRY["r50k_base"].files[0].path
+    data = bytearray(damaged.read_bytes())
+    data[100] ^= 0x01
+    damaged.write_bytes(bytes(data))
+    monkeypatch.setenv(assets.MIRROR_ENV, str(mirror))
+    monkeypatch.setenv(assets.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
+    monkeypatch.setattr(assets, "_verified", {})
+    cli.main(["doctor"])
+    out = capsys.readouterr().out
+    assert "[FAIL] asset r50k_base: damaged (checksum mismatch)" in out
+    assert "delete the damaged file" in out
+    assert "[FAIL] tiktoken r50k_base" in out

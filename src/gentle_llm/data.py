@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import torch
 
 from gentle_llm import checks
+from gentle_llm.devices import model_device
 from gentle_llm.tokenizers.base import Tokenizer
 
 __all__ = [
@@ -277,7 +278,7 @@ def evaluate_full(
     checks.whole_number(batch_size, "batch_size")
     tokens = _check_stream(val_tokens, block_size, "the validation stream")
     if device is None:
-        device = next(model.parameters()).device
+        device = model_device(model)
     n_windows = (len(tokens) - 1) // block_size
     used = n_windows * block_size
     inputs = tokens[:used].view(n_windows, block_size)

@@ -15,7 +15,7 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +33,12 @@ from gentle_llm.devices import (
     resolve_device,
     resolve_dtype,
 )
+from gentle_llm.history import History, TrainingDiverged, diverged
 from gentle_llm.model import GPT
 
-__all__ = [
-    "History",
-    "TrainConfig",
-    "Trainer",
-    "TrainingDiverged",
-    "lr_at",
-    "make_optimizer",
-]
+__all__ = ["History", "TrainConfig", "Trainer", "TrainingDiverged", "lr_at", "make_optimizer"]
 
 EvalCallback = Callable[[int, float, float, float], Any]
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite: the weights are ruined, so the run stops."""
 
 
 @dataclass
@@ -137,27 +127,6 @@ def lr_at(step: int, config: TrainConfig) -> float:
     decay_steps = max(config.steps - config.warmup_steps, 1)
     progress = min((step - config.warmup_steps) / decay_steps, 1.0)
     return config.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (config.lr - config.min_lr)
-
-
-@dataclass
-class History:
-    """What a run measured. ``elapsed_s`` is training time, evaluation and checkpoints excluded."""
-
-    step: list[int] = field(default_factory=list)
-    train_loss: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
-    eval_step: list[int] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    eval_train_loss: list[float] = field(default_factory=list)
-    elapsed_s: list[float] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, list]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, list]) -> History:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: list(v) for k, v in data.items() if k in known})
 
 
 def _fused_supported(device: torch.device) -> bool:
@@ -290,28 +259,17 @@ class Trainer:
 
     def evaluate(self) -> float:
         """Validation loss: the whole split, or ``eval_batches`` random batches (Chapter 6)."""
-        block = self.model.config.block_size
+        block, size = self.model.config.block_size, self.config.eval_batch_size
+        common = {"device": self.device, "autocast": self._autocast}
         if self.config.eval_batches is None:
             return evaluate_full(
-                self.eval_model,
-                self.val_tokens,
-                block,
-                self.config.eval_batch_size,
-                device=self.device,
-                autocast=self._autocast,
-                rank=self.rank,
-                world_size=self.world_size,
-            )
+                self.eval_model, self.val_tokens, block, size,
+                rank=self.rank, world_size=self.world_size, **common,
+            )  # fmt: skip
         return evaluate_sampled(
-            self.eval_model,
-            self.val_tokens,
-            block,
-            self.config.eval_batch_size,
-            self.config.eval_batches,
-            seed=self.config.seed + 1,
-            device=self.device,
-            autocast=self._autocast,
-        )
+            self.eval_model, self.val_tokens, block, size, self.config.eval_batches,
+            seed=self.config.seed + 1, **common,
+        )  # fmt: skip
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -359,8 +317,7 @@ class Trainer:
                 self._pending.append(self.train_step())
                 bar.update(1)
                 if len(self._pending) == 10:
-                    losses = self._record(self._gather_losses())
-                    bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
+                    bar.set_postfix(loss=f"{self._record()[-1]:.4f}", refresh=False)
         finally:
             bar.close()
         self._flush()
@@ -371,14 +328,11 @@ class Trainer:
             return  # already evaluated here, e.g. before a resume
         self._flush()
         val_loss = self.evaluate()
-        self._check_finite(val_loss, "validation loss")
-        since = self._since_eval
+        if not math.isfinite(val_loss):
+            raise diverged("validation loss", val_loss, self.step, *self._last_good())
+        since, self._since_eval = self._since_eval, []
         train_loss = sum(since) / len(since) if since else math.nan
-        self._since_eval = []
-        self.history.eval_step.append(self.step)
-        self.history.val_loss.append(val_loss)
-        self.history.eval_train_loss.append(train_loss)
-        self.history.elapsed_s.append(self.elapsed_s)
+        self.history.add_eval(self.step, val_loss, train_loss, self.elapsed_s)
         bar.set_postfix(val=f"{val_loss:.4f}", refresh=False)
         if self.rank == 0:
             for callback in callbacks:
@@ -391,9 +345,10 @@ class Trainer:
             torch.cuda.synchronize(self.device)
         self.elapsed_s += time.perf_counter() - self._clock
         self._clock = time.perf_counter()
-        self._record(self._gather_losses())
+        self._record()
 
-    def _gather_losses(self) -> list[float]:
+    def _record(self) -> list[float]:
+        """Move the pending losses (averaged over processes) into the history."""
         pending, self._pending = self._pending, []
         if not pending:
             return []
@@ -401,30 +356,18 @@ class Trainer:
         if self.world_size > 1:
             dist.all_reduce(losses)
             losses /= self.world_size
-        return losses.tolist()
+        values = losses.tolist()
+        first = self.step - len(values)
+        for offset, loss in enumerate(values):
+            if not math.isfinite(loss):
+                raise diverged("training loss", loss, first + offset + 1, *self._last_good())
+        lrs = [lr_at(first + offset, self.config) for offset in range(len(values))]
+        self.history.add_steps(first + 1, values, lrs)
+        self._since_eval.extend(values)
+        return values
 
-    def _record(self, losses: list[float]) -> list[float]:
-        first = self.step - len(losses)
-        for offset, loss in enumerate(losses):
-            self._check_finite(loss, "training loss", first + offset + 1)
-            self.history.step.append(first + offset + 1)
-            self.history.train_loss.append(loss)
-            self.history.lr.append(lr_at(first + offset, self.config))
-        self._since_eval.extend(losses)
-        return losses
-
-    def _check_finite(self, loss: float, what: str, step: int | None = None) -> None:
-        if math.isfinite(loss):
-            return
-        saved = "no checkpoint was saved yet"
-        if self.last_checkpoint is not None:
-            saved = f"the last good checkpoint is {self.last_checkpoint[0]} (step "
-            saved += f"{self.last_checkpoint[1]})"
-        raise TrainingDiverged(
-            f"The {what} became {loss} at step {self.step if step is None else step}: training "
-            f"diverged, so it stopped; {saved}. Lower the learning rate (lr={self.config.lr:g}) "
-            "or switch gradient clipping on (grad_clip=1.0), then train again."
-        )
+    def _last_good(self) -> tuple[tuple[Path, int] | None, float]:
+        return self.last_checkpoint, self.config.lr
 
     # -- checkpoints ------------------------------------------------------------------------
 
@@ -433,17 +376,10 @@ class Trainer:
         if self.rank != 0:
             return None
         saved = save_checkpoint(
-            path,
-            self.model,
-            optimizer=self.optimizer,
-            step=self.step,
-            train_config=self.config,
-            tokenizer=self.tokenizer,
-            history=self.history,
-            sampler=self.sampler,
-            scaler=self.scaler,
-            elapsed_s=self.elapsed_s,
-        )
+            path, self.model, optimizer=self.optimizer, step=self.step,
+            train_config=self.config, tokenizer=self.tokenizer, history=self.history,
+            sampler=self.sampler, scaler=self.scaler, elapsed_s=self.elapsed_s,
+        )  # fmt: skip
         self.last_checkpoint = (saved, self.step)
         return saved
 
