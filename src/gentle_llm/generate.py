@@ -14,6 +14,7 @@ recomputes the window without the cache, exactly as the uncached path does.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -259,13 +260,21 @@ def _check_prompt(prompt_ids: Sequence[int] | Tensor, vocab_size: int | None) ->
     return ids
 
 
+def _hf_cache_argument(model: Any) -> str:
+    """The name transformers gives the cache argument: ``cache`` from 5.x, ``past_key_values``
+    before (the old name still works in 5.x, with a warning, until it goes)."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
 def _forward(model: Any, idx: Tensor, cache: Any, caching: bool, is_hf: bool) -> tuple[Tensor, Any]:
     """The last position's logits, and the cache to pass with the next tokens."""
     if not caching:
         return _last_logits(model(idx)), None
     if is_hf:
-        output = model(input_ids=idx, past_key_values=cache, use_cache=True)
-        return _last_logits(output), output.past_key_values
+        output = model(input_ids=idx, use_cache=True, **{_hf_cache_argument(model): cache})
+        return _last_logits(output), output[
+            "cache"
+        ] if "cache" in output else output.past_key_values
     return _last_logits(model(idx, kv_cache=cache)), cache
 
 
