@@ -16,6 +16,16 @@ test: env
 	$(PY) -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
+# The unit tests (no notebooks, no book or browser) against the oldest transformers, tokenizers
+# and tiktoken that pyproject.toml allows, in their own environment (scripts/compat_env.sh).
+# Their own asset cache: a SmolLM2 folder converted by a newer transformers may not load in 4.x.
+OLDEST_VENV ?= .venv-oldest
+.PHONY: test-oldest
+test-oldest:
+	@VENV=$(OLDEST_VENV) bash scripts/compat_env.sh
+	GENTLE_LLM_CACHE=$(abspath $(OLDEST_VENV))/gentle_llm_cache $(OLDEST_VENV)/bin/python -m pytest \
+		-p no:cacheprovider -n $(JOBS) --dist loadfile -m "not book" tests
+
 lab: env
 	$(VENV)/bin/jupyter lab notebooks
 
