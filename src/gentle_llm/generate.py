@@ -272,9 +272,8 @@ def _forward(model: Any, idx: Tensor, cache: Any, caching: bool, is_hf: bool) ->
         return _last_logits(model(idx)), None
     if is_hf:
         output = model(input_ids=idx, use_cache=True, **{_hf_cache_argument(model): cache})
-        return _last_logits(output), output[
-            "cache"
-        ] if "cache" in output else output.past_key_values
+        new_cache = output["cache"] if "cache" in output else output.past_key_values
+        return _last_logits(output), new_cache
     return _last_logits(model(idx, kv_cache=cache)), cache
 
 
