@@ -2,8 +2,9 @@
 
 Both run the very same SmolLM2-135M-Instruct weights (``Llama.from_hf`` copies them) in
 float32 on the CPU: greedy decoding of one chat prompt, a fixed number of new tokens, a KV
-cache on both sides. Ours is the plain loop Chapter 7 teaches (feed the prompt once, then one
-token per step into :class:`gentle_llm.model.KVCache`); theirs is ``model.generate``. Runs
+cache on both sides. Ours is ``gentle_llm.generate`` (the loop Chapter 7 teaches: the prompt
+once, then one token per step into :class:`gentle_llm.model.KVCache`); theirs is
+``model.generate``. Runs
 alternate between the two, the best of ``--repeats`` runs counts, at each thread count, and
 both must produce the very same tokens.
 
@@ -21,20 +22,14 @@ from collections.abc import Callable
 
 import torch
 
-from gentle_llm.llama import KVCache, Llama
+from gentle_llm.generate import SamplingConfig, generate
+from gentle_llm.llama import Llama
 from gentle_llm.pretrained import load_smollm2
 
 
 def greedy_ours(model: Llama, prompt: list[int], n: int) -> list[int]:
-    """Greedy decoding with our KV cache: the prompt once, then one token per step."""
-    cache = KVCache(model.config.n_layer)
-    pending, out = prompt, []
-    with torch.inference_mode():
-        for _ in range(n):
-            logits, _ = model(torch.tensor([pending]), kv_cache=cache)
-            pending = [int(logits[0, -1].argmax())]
-            out.extend(pending)
-    return out
+    """Greedy decoding through gentle_llm.generate, which uses our KV cache with our Llama."""
+    return generate(model, prompt, SamplingConfig(max_new_tokens=n, temperature=0))
 
 
 def main() -> None:

@@ -73,11 +73,11 @@ def test_smollm2_greedy_matches_transformers_with_and_without_cache(
     theirs = out[0, len(prompt_ids) :].tolist()
     assert len(theirs) == n  # no end-of-text inside the first 20 tokens of this answer
     cached = _greedy_with_cache(ours, prompt_ids, n)
-    uncached = generate(
-        ours, prompt_ids, SamplingConfig(max_new_tokens=n, temperature=0), use_cache=False
-    )
+    greedy = SamplingConfig(max_new_tokens=n, temperature=0)
+    uncached = generate(ours, prompt_ids, greedy, use_cache=False)
     assert cached == theirs
     assert uncached == theirs
+    assert generate(ours, prompt_ids, greedy) == theirs  # gentle_llm.generate with our cache
 
 
 def test_parameter_count_matches_loaded_and_transformers(smollm2: tuple[Any, Any], ours: Llama):

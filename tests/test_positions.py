@@ -152,7 +152,7 @@ def test_rope_matches_transformers_llama():
         max_position_embeddings=64,
         rope_theta=100000.0,
     )
-    rotary = LlamaRotaryEmbedding(config)
+    rotary = LlamaRotaryEmbedding(config=config)  # by name: 4.x takes dim first
     gen = torch.Generator().manual_seed(2)
     batch, seq = 2, 40
     q = torch.randn(batch, 9, seq, 64, generator=gen)

@@ -106,8 +106,7 @@ def char_dataset(text: str | None = None) -> TokenData:
 
     if text is None:
         text = load_tinyshakespeare()
-    if not text:
-        raise ValueError("the text is empty: give the corpus to train on (a non-empty string).")
+    checks.text(text, "the corpus", example="the text of a book")
     tokenizer = CharTokenizer.from_text(text)
     train, val = train_val_split(encode_stream(text, tokenizer))
     return TokenData(train=train, val=val, tokenizer=tokenizer)
@@ -121,8 +120,7 @@ def bpe_dataset(tokenizer: Tokenizer, text: str | None = None) -> TokenData:
     """
     if text is None:
         text = load_tinyshakespeare()
-    if not text:
-        raise ValueError("the text is empty: give the corpus to train on (a non-empty string).")
+    checks.text(text, "the corpus", example="the text of a book")
     train_text, val_text = train_val_split(text)
     return TokenData(
         train=encode_stream(train_text, tokenizer),

@@ -232,12 +232,12 @@ def _load_sentence_model(asset_name: str) -> tuple[Any, Any]:
     from transformers import AutoModel, AutoTokenizer
 
     from gentle_llm import assets
-    from gentle_llm.pretrained import quiet_transformers
+    from gentle_llm.pretrained import dtype_argument, quiet_transformers
 
     folder = assets.fetch(asset_name)
     with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModel.from_pretrained(folder, dtype=torch.float32)
+        model = AutoModel.from_pretrained(folder, **dtype_argument(torch.float32))
     model.eval()
     return model, tokenizer
 

@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from gentle_llm import checks
 from gentle_llm.devices import model_device
+from gentle_llm.llama import Llama
 from gentle_llm.model import GPT, KVCache
 
 __all__ = ["SamplingConfig", "next_token_distribution", "generate", "stream"]
@@ -139,10 +140,11 @@ def stream(
 ) -> Iterator[int]:
     """Yield new token ids one at a time, as soon as each is chosen (Chapter 7).
 
-    ``model`` is our :class:`~gentle_llm.model.GPT`, a ``transformers`` causal language model,
-    or any callable mapping ids ``[1, T]`` to logits ``[1, T, vocab]`` (a tensor, a
-    ``(logits, loss)`` tuple, or an object with ``.logits``). The KV cache is used with our GPT
-    and with ``transformers`` models; other callables recompute the whole context each step.
+    ``model`` is our :class:`~gentle_llm.model.GPT` or :class:`~gentle_llm.llama.Llama`, a
+    ``transformers`` causal language model, or any callable mapping ids ``[1, T]`` to logits
+    ``[1, T, vocab]`` (a tensor, a ``(logits, loss)`` tuple, or an object with ``.logits``).
+    The KV cache is used with our models and with ``transformers`` models; other callables
+    recompute the whole context each step.
     The prompt itself is not yielded. See the module docstring for prompts longer than the
     context.
     """
@@ -154,9 +156,10 @@ def stream(
     if config.seed is not None:
         generator = torch.Generator().manual_seed(config.seed)
     is_hf = _is_transformers_model(model)
-    caching = use_cache and (isinstance(model, GPT) or is_hf)
+    ours = isinstance(model, (GPT, Llama))
+    caching = use_cache and (ours or is_hf)
     # Our GPT fills a KVCache in place; transformers returns its cache with every output.
-    cache: Any = KVCache(model.config.n_layer) if caching and isinstance(model, GPT) else None
+    cache: Any = KVCache(model.config.n_layer) if caching and ours else None
     cached = 0  # how many tokens the cache holds
 
     was_training = isinstance(model, nn.Module) and model.training

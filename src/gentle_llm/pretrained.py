@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -40,8 +41,9 @@ def _convert_gguf(destination: Path) -> None:
 
     gguf_path = assets.fetch(SMOLLM2_ASSET)
     tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    _use_gguf_special_tokens(tokenizer, gguf_path)
     model = AutoModelForCausalLM.from_pretrained(
-        gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32
+        gguf_path.parent, gguf_file=gguf_path.name, **dtype_argument(torch.float32)
     )
     # transformers refuses to save a model it loaded from GGUF, so rebuild a clean one of the
     # same architecture and copy the de-quantised weights across.
@@ -65,6 +67,45 @@ def _convert_gguf(destination: Path) -> None:
         os.replace(staging, destination)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def dtype_argument(dtype: torch.dtype) -> dict[str, torch.dtype]:
+    """``from_pretrained``'s keyword for the weights' dtype in the installed transformers.
+
+    transformers 4.56 renamed ``torch_dtype`` to ``dtype``; older releases pass an unknown
+    ``dtype`` on to the model's constructor, which refuses it.
+    """
+    import transformers
+
+    major, minor = (int(part) for part in transformers.__version__.split(".")[:2])
+    return {"dtype" if (major, minor) >= (4, 56) else "torch_dtype": dtype}
+
+
+def _use_gguf_special_tokens(tokenizer: Any, gguf_path: Path) -> None:
+    """Take the end-of-text and padding tokens, and whether to add a start token, from the GGUF
+    file itself. Older transformers misread them for SmolLM2 (seen with 4.47 to 5.12; 5.18 reads
+    them right): it ends texts on ``<|im_start|>`` and adds ``<|im_start|>`` before every
+    prompt (up to 5.2), which changes every prediction and keeps chats from stopping.
+    """
+    import gguf
+
+    reader = gguf.GGUFReader(gguf_path)
+
+    def scalar(key: str) -> Any:
+        field = reader.fields.get(f"tokenizer.ggml.{key}")
+        return None if field is None else field.parts[field.data[0]][0].item()
+
+    eos_id, pad_id, add_bos = (
+        scalar("eos_token_id"),
+        scalar("padding_token_id"),
+        scalar("add_bos_token"),
+    )
+    if eos_id is not None:
+        tokenizer.eos_token = tokenizer.convert_ids_to_tokens(int(eos_id))
+    if pad_id is not None:
+        tokenizer.pad_token = tokenizer.convert_ids_to_tokens(int(pad_id))
+    if add_bos is not None and hasattr(tokenizer, "add_bos_token"):
+        tokenizer.add_bos_token = bool(add_bos)
 
 
 def _convert_in_subprocess(folder: Path) -> None:
@@ -125,7 +166,7 @@ def load_smollm2():
         _convert_in_subprocess(folder)
     with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(folder, **dtype_argument(torch.float32))
     model.eval()
     return model, tokenizer
 

@@ -12,6 +12,7 @@ from itertools import pairwise
 
 import regex
 
+from gentle_llm import checks
 from gentle_llm.tokenizers.base import (
     AllowedSpecial,
     SavesAsJson,
@@ -101,16 +102,11 @@ class BPETokenizer(SavesAsJson):
             raise ValueError("Cannot train on an empty text: pass the training corpus as a str.")
         check_special_tokens(special_tokens)
         base = 256 + len(special_tokens)
-        if not isinstance(vocab_size, int) or vocab_size < 256:
+        if not checks.is_int(vocab_size) or vocab_size <= base:
             raise ValueError(
-                f"vocab_size={vocab_size!r} is too small: byte-level BPE starts with 256 byte "
-                f"tokens, so ask for more than {base} (e.g. 512)."
-            )
-        if vocab_size <= base:
-            raise ValueError(
-                f"vocab_size={vocab_size} leaves no room for merges: the 256 byte tokens and "
-                f"{len(special_tokens)} special token(s) already take {base} ids. "
-                f"Ask for more than {base} (e.g. 512)."
+                f"vocab_size={vocab_size!r} is too small: it leaves no room for merges, since the "
+                f"256 byte tokens and {len(special_tokens)} special token(s) already take {base} "
+                f"ids. Ask for more than {base} (e.g. 512)."
             )
         num_merges = vocab_size - base
         chunk_counts = count_chunks(text, pattern, special_tokens)
