@@ -6,7 +6,8 @@ into one probability per vocabulary token, one token is picked and appended to t
 the loop runs again on the longer text.
 
 The probabilities drawn are SmolLM2-135M-Instruct's for the prompt below, as computed in the
-lab with ``gentle_llm.model_facts.next_token_table`` (tests/test_model_facts.py checks the same values).
+lab with ``gentle_llm.model_facts.next_token_table`` (tests/test_model_facts.py checks the
+same values).
 
 Run from the repository root (a second or two, no model needed):
     .venv/bin/python assets/scripts/01-autoregressive-loop.py
