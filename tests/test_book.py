@@ -45,6 +45,72 @@ _CELL_OUTPUTS_JS = """
 () => Array.from(document.querySelectorAll(".cell_output")).map((el) => el.childElementCount)
 """
 
+# Desktop and phone widths the layout checks use: a laptop, and a common phone (CSS pixels).
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+
+# Shared by the two layout checks: a short name for an element, and "is it a scroll box".
+_LAYOUT_HELPERS = """
+  const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const name = (el) => {
+    const cls = typeof el.className === "string" && el.className.trim()
+      ? "." + el.className.trim().split(/\\s+/)[0] : "";
+    const text = (el.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 50);
+    return el.tagName.toLowerCase() + cls + ' "' + text + '"';
+  };
+"""
+
+# Every output area, table and code block either fits or scrolls sideways in its own box;
+# and the page as a whole never scrolls sideways.
+CLIPPED_JS = (
+    "() => {"
+    + _LAYOUT_HELPERS
+    + """
+  const problems = [];
+  const main = document.querySelector("main") || document.body;
+  const boxes = main.querySelectorAll(".cell_output, .cell_output .output, table, pre");
+  for (const el of boxes) {
+    if (el.scrollWidth > el.clientWidth + 1 && !scrolls(el)) {
+      problems.push("clipped: " + name(el) + " needs " + el.scrollWidth + " px, has "
+        + el.clientWidth + " px, and does not scroll");
+    }
+  }
+  const page = document.scrollingElement || document.documentElement;
+  if (page.scrollWidth > window.innerWidth + 1) {
+    problems.push("the whole page scrolls sideways: " + page.scrollWidth + " px wide");
+  }
+  return problems;
+}"""
+)
+
+# Nothing in the article sticks out of the text column, unless it sits in a scroll box that
+# itself fits.
+WIDER_THAN_COLUMN_JS = (
+    "() => {"
+    + _LAYOUT_HELPERS
+    + """
+  const column = document.querySelector("article.bd-article") || document.body;
+  const edge = column.getBoundingClientRect().right + 1;
+  const problems = [];
+  const flagged = new Set();
+  for (const el of column.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= edge) { continue; }
+    let boxed = false;
+    for (let up = el.parentElement; up && up !== column; up = up.parentElement) {
+      if (scrolls(up) && up.getBoundingClientRect().right <= edge) { boxed = true; break; }
+    }
+    if (boxed) { continue; }
+    flagged.add(el);
+    if (!flagged.has(el.parentElement)) {  // name only the outermost element that sticks out
+      problems.push("wider than the text column: " + name(el) + " reaches "
+        + Math.round(box.right) + " px, the column ends at " + Math.round(edge - 1) + " px");
+    }
+  }
+  return problems.slice(0, 20);
+}"""
+)
+
 
 @dataclass
 class BuildResult:
@@ -60,6 +126,7 @@ class Visit:
     report: PageReport
     problems: list[str] = field(default_factory=list)
     cell_outputs: list[int] = field(default_factory=list)
+    too_wide: list[str] = field(default_factory=list)  # at desktop width
 
 
 def _toc_files() -> list[str]:
@@ -151,10 +218,22 @@ def visits(built_html: Path, site: str, browser) -> dict[str, Visit]:
     """Open every built page once; the tests below each look at one kind of problem."""
     results = {}
     for rel in _built_pages():
-        with open_page(browser, site + rel) as (page, report):
+        with open_page(browser, site + rel, viewport=DESKTOP) as (page, report):
             visit = Visit(report=report, problems=page_problems(page))
             visit.cell_outputs = page.evaluate(_CELL_OUTPUTS_JS)
+            visit.too_wide = page.evaluate(WIDER_THAN_COLUMN_JS)
         results[rel] = visit
+    return results
+
+
+@pytest.fixture(scope="session")
+def phone_clipping(built_html: Path, site: str, browser) -> dict[str, list[str]]:
+    """Open every built page at phone width; what each shows clipped."""
+    results = {}
+    for rel in _built_pages():
+        with open_page(browser, site + rel, viewport=PHONE) as (page, _report):
+            page_problems(page)  # waits for images and stored widgets, which take up room
+            results[rel] = page.evaluate(CLIPPED_JS)
     return results
 
 
@@ -228,6 +307,16 @@ def test_every_notebook_output_is_shown(visits: dict[str, Visit]) -> None:
         if lines:
             problems[rel] = lines
     assert not problems, "notebook outputs missing from the book:\n" + _listing(problems)
+
+
+def test_nothing_is_clipped_on_a_phone(phone_clipping: dict[str, list[str]]) -> None:
+    problems = {rel: lines for rel, lines in phone_clipping.items() if lines}
+    assert not problems, f"clipped at {PHONE[0]} px wide:\n" + _listing(problems)
+
+
+def test_nothing_sticks_out_of_the_text_column_on_a_desktop(visits: dict[str, Visit]) -> None:
+    problems = {rel: v.too_wide for rel, v in visits.items() if v.too_wide}
+    assert not problems, f"wider than the text column at {DESKTOP[0]} px:\n" + _listing(problems)
 
 
 def _search(browser, url: str) -> tuple[str, list[str], PageReport]:
@@ -327,3 +416,44 @@ def test_browser_check_catches_a_broken_page(tmp_path: Path, browser) -> None:
     assert "image did not load: missing.png" in problems
     assert "the page has math but MathJax did not load" in problems
     assert "widget 1 of 1 did not render" in problems
+
+
+def test_layout_checks_catch_clipping_and_overflow(tmp_path: Path, browser) -> None:
+    wide = "x" * 300
+    (tmp_path / "index.html").write_text(
+        f"""<!DOCTYPE html><html><body style="margin:0"><main>
+        <article class="bd-article" style="width:300px">
+        <div class="cell_output" style="overflow:hidden"><pre id="a">{wide}</pre></div>
+        <pre style="overflow-x:auto">{wide}</pre>
+        <table style="width:600px"><tr><td>a table wider than the column</td></tr></table>
+        <div style="overflow-x:auto"><table style="width:600px"><tr><td>boxed</td></tr>
+        </table></div>
+        </article></main></body></html>"""
+    )
+    with serve_directory(tmp_path) as base:
+        with open_page(browser, base + "index.html", viewport=(390, 600)) as (page, _):
+            clipped = page.evaluate(CLIPPED_JS)
+            too_wide = page.evaluate(WIDER_THAN_COLUMN_JS)
+    # the pre that does not scroll, and the output area around it, are clipped; the pre
+    # with overflow-x: auto and the boxed table are fine
+    assert any(line.startswith('clipped: pre "xxx') for line in clipped), clipped
+    assert any(line.startswith("clipped: div.cell_output") for line in clipped), clipped
+    assert len([line for line in clipped if line.startswith("clipped:")]) == 2, clipped
+    assert any("the whole page scrolls sideways" in line for line in clipped), clipped
+    assert any('table "a table wider' in line for line in too_wide), too_wide
+    assert not any("boxed" in line for line in too_wide), too_wide
+
+
+def test_phone_check_fails_on_a_real_page_without_the_scroll_rules(site: str, browser) -> None:
+    # Lab 2 has wide printed tables and long code lines; with sideways scrolling switched
+    # off (what the theme and assets/css/book.css switch on), the check must see them.
+    with open_page(browser, site + "notebooks/02-tokenization.html", viewport=PHONE) as (
+        page,
+        _,
+    ):
+        assert page.evaluate(CLIPPED_JS) == []
+        page.add_style_tag(
+            content=".cell_output, .cell_output .output, .cell_output pre, .cell_input pre,"
+            " .gllm-tokens { overflow: visible !important; }"
+        )
+        assert len(page.evaluate(CLIPPED_JS)) > 5

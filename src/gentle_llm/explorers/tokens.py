@@ -1,29 +1,50 @@
-"""Token boundaries drawn as colour-coded HTML that works without a kernel.
+"""Token boundaries drawn as colour-coded HTML that works without a kernel (Chapter 2).
 
-Chapter 2 explains tokens; this module shows them. Each token becomes a span with a pastel
-background (neighbours always differ), whitespace is made visible (``·`` for a space, ``↵``
-for a newline, ``⇥`` for a tab), and pointing at or clicking a token shows its position and
-id. The output is one self-contained piece of HTML (inline CSS and a few lines of plain
-JavaScript, nothing loaded from the network), so it renders the same in the built book, in
-Colab and in JupyterLab. Where a viewer strips scripts (an untrusted notebook), the colours
-and the hover tooltip still work, because they need no script.
+Each token becomes a box with a pastel background (neighbours always differ), whitespace is
+made visible (``·`` for a space, ``↵`` for a newline, ``⇥`` for a tab), and pointing at or
+clicking a token shows its position and id. A line may break between tokens, never inside one.
 
-Use :func:`show_tokens` and :func:`compare_tokenizers` in a notebook; they return
-``IPython.display.HTML`` objects. The ``*_html`` functions return plain strings.
+* :func:`show_tokens` and :func:`compare_tokenizers` draw the tokens of a fixed text.
+* :func:`explore_tokens` adds a text box: the reader types and sees the text tokenized at
+  once, in the page, with no kernel, so it also works in the built book. The tokenizers
+  travel with the page as data (merges, or a vocabulary), and ``tokens.js`` re-implements
+  their encoding in JavaScript with the same ids as Python's. It offers the character
+  tokenizer, our byte-level BPE, and tiktoken's ``r50k_base`` (GPT-2) and ``cl100k_base``
+  (GPT-4), whose vocabularies take about 0.4 and 0.8 MB of the page.
+
+Each output is one self-contained piece of HTML (the CSS and JavaScript of ``tokens.css``
+and ``tokens.js`` inlined, nothing loaded from the network), so it renders the same in the
+built book, in Colab and in JupyterLab. Where a viewer strips scripts (an untrusted
+notebook), the colours and the hover tooltip still work, because they need no script.
+The ``*_html`` functions return plain strings; the others return ``IPython.display.HTML``.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from gentle_llm.explorers import element_id
-from gentle_llm.tokenizers import HFTokenizer, Tokenizer
+from gentle_llm.tokenizers import (
+    GPT2_SPLIT_PATTERN,
+    GPT4_SPLIT_PATTERN,
+    BPETokenizer,
+    CharTokenizer,
+    HFTokenizer,
+    TiktokenTokenizer,
+    Tokenizer,
+    byte_level_alphabet,
+)
 
 __all__ = [
     "compare_tokenizers",
     "compare_tokenizers_html",
+    "explore_tokens",
+    "explore_tokens_html",
     "show_tokens",
     "token_boundaries_html",
     "visible_whitespace",
@@ -37,51 +58,23 @@ PALETTE = ("#fde2e4", "#d7ecd9", "#dbe7f7", "#fff1c1", "#eadcf5", "#d5f0ee")
 # distinguishable from a drawn space.
 _WHITESPACE = {" ": "·", "\n": "↵", "\t": "⇥", "\r": "␍", "\u00a0": "⍽"}
 
-_STYLE = """<style>
-#{uid} {{font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-  font-size: 14px; line-height: 1.9; margin: 0.4em 0; padding: 0.2em 0.5em;
-  background: #fff; color: #111; border-radius: 4px;}}
-#{uid} .gllm-head {{font-family: system-ui, sans-serif; font-size: 13px; color: #333;
-  margin-bottom: 0.2em;}}
-#{uid} .gllm-text {{white-space: pre-wrap; word-break: break-all; color: #111;}}
-#{uid} .gllm-t {{border-radius: 3px; padding: 1px 0; cursor: pointer;
-  box-shadow: inset -1px 0 0 rgba(0, 0, 0, 0.18);}}
-#{uid} .gllm-t:hover, #{uid} .gllm-t.gllm-on {{outline: 2px solid #444;}}
-#{uid} .gllm-ws {{color: #999;}}
-#{uid} .gllm-status {{font-family: system-ui, sans-serif; font-size: 12px; color: #555;
-  min-height: 1.4em;}}
-#{uid} .gllm-bar {{display: inline-block; height: 0.7em; background: #9bb7d4;
-  vertical-align: middle; margin-left: 0.5em; border-radius: 2px;}}
-#{uid} .gllm-block + .gllm-block {{border-top: 1px solid #ddd; padding-top: 0.3em;}}
-</style>"""
+# Also inline, not only in tokens.css: some viewers (GitHub's notebook preview) drop <style>.
+_GREY = 'style="color:#999"'
 
-# Only our own generated id goes into the script: no text from the reader ever does.
-_SCRIPT = """<script>
-(function () {{
-  var root = document.getElementById("{uid}");
-  if (!root) return;
-  function show(token, pin) {{
-    var block = token.closest(".gllm-block");
-    var status = block && block.querySelector(".gllm-status");
-    if (!status) return;
-    if (pin) {{
-      var old = block.querySelectorAll(".gllm-on");
-      for (var i = 0; i < old.length; i++) old[i].classList.remove("gllm-on");
-      token.classList.add("gllm-on");
-      status.setAttribute("data-pinned", token.getAttribute("data-i"));
-    }}
-    status.textContent = token.getAttribute("data-label");
-  }}
-  root.addEventListener("click", function (event) {{
-    var token = event.target.closest(".gllm-t");
-    if (token) show(token, true);
-  }});
-  root.addEventListener("mouseover", function (event) {{
-    var token = event.target.closest(".gllm-t");
-    if (token) show(token, false);
-  }});
-}})();
-</script>"""
+HINT = "Point at or click a token to see its id."
+
+#: explore_tokens refuses to build a page whose tokenizer data is bigger than this.
+MAX_BYTES = 1_500_000
+MAX_TYPED = 5_000  # characters the text box accepts; keeps re-tokenizing instant
+
+# The split patterns tokens.js knows; a BPE with any other pattern cannot run in the page.
+_JS_PATTERNS = {GPT2_SPLIT_PATTERN: "gpt2", GPT4_SPLIT_PATTERN: "gpt4"}
+_TIKTOKEN_PATTERNS = {"r50k_base": "gpt2", "cl100k_base": "gpt4"}
+
+
+@cache
+def _static(name: str) -> str:
+    return resources.files("gentle_llm.explorers").joinpath(name).read_text(encoding="utf-8")
 
 
 def visible_whitespace(piece: str) -> str:
@@ -90,18 +83,17 @@ def visible_whitespace(piece: str) -> str:
 
 
 def _piece_html(piece: str) -> str:
-    """The inside of one token span: escaped text, greyed whitespace markers, line breaks."""
+    """The inside of one token box: escaped text and greyed whitespace markers."""
     if piece == "":
-        return '<span class="gllm-ws" style="color:#999">∅</span>'
+        return f'<span class="gllm-ws" {_GREY}>∅</span>'
     out = []
     for char in piece:
         marker = _WHITESPACE.get(char)
-        if marker is None:
-            out.append(html.escape(char))
-        else:
-            out.append(f'<span class="gllm-ws" style="color:#999">{marker}</span>')
-            if char == "\n":
-                out.append("<br>")
+        out.append(
+            html.escape(char)
+            if marker is None
+            else f'<span class="gllm-ws" {_GREY}>{marker}</span>'
+        )
     return "".join(out)
 
 
@@ -132,8 +124,15 @@ def _check_pieces(pieces: Any, ids: Any) -> tuple[list[str], list[int] | None]:
     return list(pieces), [int(i) for i in ids]
 
 
-def _tokens_block(pieces: list[str], ids: list[int] | None, title: str, bar: float) -> str:
-    """One tokenizer's view: a heading with the count, the coloured tokens, a status line."""
+def _tokens_block(
+    pieces: list[str], ids: list[int] | None, title: str, bar: float | None, error: str = ""
+) -> str:
+    """One tokenizer's view: a heading with the count, the coloured tokens, a status line.
+
+    ``bar`` is the length of the comparison bar beside the count (1 for the longest), or
+    None for no bar. tokens.js draws the same HTML when the reader types, so the two must
+    change together.
+    """
     n = len(pieces)
     spans = []
     for i, piece in enumerate(pieces):
@@ -147,25 +146,34 @@ def _tokens_block(pieces: list[str], ids: list[int] | None, title: str, bar: flo
             + f' title="{html.escape(tooltip)}" data-label="{html.escape(label)}"'
             f' style="background:{PALETTE[i % len(PALETTE)]}">{_piece_html(piece)}</span>'
         )
+        # A newline ends its line after the token that holds it: no token is split in two.
+        spans.append("<br>" * piece.count("\n"))
     noun = "token" if n == 1 else "tokens"
+    count = "cannot encode this text" if error else f"{n} {noun}"
     heading = f"<b>{html.escape(title)}</b> — " if title else ""
-    bar_html = f'<span class="gllm-bar" style="width:{bar * 12:.2f}em"></span>' if bar else ""
-    hint = "Point at or click a token to see its id." if ids is not None else ""
+    bar_html = (
+        "" if bar is None else f'<span class="gllm-bar" style="width:{bar * 12:.2f}em"></span>'
+    )
+    status_class = "gllm-status gllm-error" if error else "gllm-status"
+    status = html.escape(error) if error else (HINT if ids is not None else "")
     return (
         '<div class="gllm-block">'
-        f'<div class="gllm-head">{heading}<span class="gllm-count">{n} {noun}</span>'
+        f'<div class="gllm-head">{heading}<span class="gllm-count">{count}</span>'
         f"{bar_html}</div>"
         f'<div class="gllm-text">{"".join(spans)}</div>'
-        f'<div class="gllm-status" aria-live="polite">{hint}</div>'
+        f'<div class="{status_class}" aria-live="polite">{status}</div>'
         "</div>"
     )
 
 
-def _wrap(blocks: str, seed: str) -> str:
+def _wrap(body: str, seed: str) -> str:
+    """The outer box: the shared stylesheet, the content, and the script bound to this box."""
     uid = element_id("gllm-tokens", seed)
     return (
-        f'<div class="gllm-tokens" id="{uid}">'
-        f"{_STYLE.format(uid=uid)}{blocks}{_SCRIPT.format(uid=uid)}</div>"
+        f'<div class="gllm-tokens tex2jax_ignore mathjax_ignore" id="{uid}">'
+        f"<style>{_static('tokens.css')}</style>{body}"
+        f'<script>(function () {{ var root = document.getElementById("{uid}"); '
+        f"if (!root) {{ return; }}\n{_static('tokens.js')}\n}})();</script></div>"
     )
 
 
@@ -179,7 +187,7 @@ def token_boundaries_html(
     """
     pieces, ids = _check_pieces(pieces, ids)
     title = str(title)
-    block = _tokens_block(pieces, ids, title, bar=0.0)
+    block = _tokens_block(pieces, ids, title, bar=None)
     return _wrap(block, title + "\x00" + "\x00".join(pieces))
 
 
@@ -212,6 +220,21 @@ def _label(tokenizer: Tokenizer) -> str:
     return f"{tokenizer.name} (vocabulary {tokenizer.vocab_size:,})"
 
 
+def _labelled(tokenizers: Sequence[Any] | Mapping[str, Any]) -> list[tuple[str, Tokenizer]]:
+    if isinstance(tokenizers, Mapping):
+        labelled = [(str(k), _course_tokenizer(t)) for k, t in tokenizers.items()]
+    elif isinstance(tokenizers, Sequence) and not isinstance(tokenizers, str):
+        labelled = [(_label(t), t) for t in map(_course_tokenizer, tokenizers)]
+    else:
+        raise TypeError(
+            f"tokenizers must be a list of tokenizers or a dict of label -> tokenizer, "
+            f"got {type(tokenizers).__name__}."
+        )
+    if not labelled:
+        raise ValueError("Pass at least one tokenizer to compare.")
+    return labelled
+
+
 def show_tokens(tokenizer: Any, text: str, *, title: str | None = None) -> Any:
     """Colour-coded tokens of ``text`` as an ``IPython.display.HTML`` object for a notebook."""
     from IPython.display import HTML
@@ -229,18 +252,7 @@ def compare_tokenizers_html(tokenizers: Sequence[Any] | Mapping[str, Any], text:
     ``tokenizers`` is a list of tokenizers (labelled by name and vocabulary size) or a
     mapping from your own labels to tokenizers. A bar beside each count compares lengths.
     """
-    if isinstance(tokenizers, Mapping):
-        labelled = [(str(k), _course_tokenizer(t)) for k, t in tokenizers.items()]
-    elif isinstance(tokenizers, Sequence) and not isinstance(tokenizers, str):
-        course = [_course_tokenizer(t) for t in tokenizers]
-        labelled = [(_label(t), t) for t in course]
-    else:
-        raise TypeError(
-            f"tokenizers must be a list of tokenizers or a dict of label -> tokenizer, "
-            f"got {type(tokenizers).__name__}."
-        )
-    if not labelled:
-        raise ValueError("Pass at least one tokenizer to compare.")
+    labelled = _labelled(tokenizers)
     encoded = [(label, *_encode_for_display(t, text)) for label, t in labelled]
     longest = max(len(pieces) for _, pieces, _ in encoded) or 1
     blocks = "".join(
@@ -255,3 +267,144 @@ def compare_tokenizers(tokenizers: Sequence[Any] | Mapping[str, Any], text: str)
     from IPython.display import HTML
 
     return HTML(compare_tokenizers_html(tokenizers, text))
+
+
+# ---- typing your own text: the tokenizers as data for tokens.js ---------------------------
+
+
+@cache
+def _alphabet() -> str:
+    """GPT-2's printable stand-in for each byte value, in byte order (256 characters)."""
+    by_byte = {byte: char for char, byte in byte_level_alphabet().items()}
+    return "".join(by_byte[b] for b in range(256))
+
+
+@cache
+def _tiktoken_vocab(name: str) -> str:
+    """Every ordinary token of a tiktoken encoding in id order, bytes as stand-in characters.
+
+    Tokens are separated by a space, which never occurs inside one: the byte 0x20 has the
+    stand-in "Ġ". Ids must run 0, 1, 2, ... with no gap, since tokens.js takes a token's
+    position in this list as its id.
+    """
+    encoding = TiktokenTokenizer(name).encoding
+    special = {encoding.encode_single_token(s) for s in encoding.special_tokens_set}
+    alphabet = _alphabet()
+    tokens = []
+    for token_id in range(encoding.n_vocab):
+        if token_id in special:
+            continue
+        try:
+            data = encoding.decode_single_token_bytes(token_id)
+        except KeyError:  # an unused id (cl100k_base has a few between its special tokens)
+            continue
+        if token_id != len(tokens):
+            raise RuntimeError(f"{name}: token ids are not consecutive at {token_id}.")
+        tokens.append("".join(alphabet[b] for b in data))
+    return " ".join(tokens)
+
+
+def _unsupported(label: str, why: str) -> ValueError:
+    return ValueError(
+        f"{label!r} cannot run inside the page: {why} explore_tokens offers CharTokenizer, "
+        f"BPETokenizer (with the 'gpt2' or 'gpt4' split pattern) and TiktokenTokenizer; use "
+        f"compare_tokenizers for the others (it needs a live kernel for new text)."
+    )
+
+
+def _js_spec(label: str, tokenizer: Tokenizer) -> dict[str, Any]:
+    """What tokens.js needs to encode text exactly as ``tokenizer`` does."""
+    if isinstance(tokenizer, CharTokenizer):
+        return {"kind": "char", "chars": list(tokenizer.chars)}
+    if isinstance(tokenizer, BPETokenizer):
+        pattern = _JS_PATTERNS.get(tokenizer.pattern)
+        if pattern is None:
+            raise _unsupported(label, "its split pattern is your own regex.")
+        flat = [i for pair in tokenizer.merges for i in pair]  # left, right, left, right, ...
+        return {
+            "kind": "bpe",
+            "pattern": pattern,
+            "merges": flat,
+            "special": list(tokenizer.special_tokens),
+        }
+    if isinstance(tokenizer, TiktokenTokenizer):
+        return {
+            "kind": "tiktoken",
+            "pattern": _TIKTOKEN_PATTERNS[tokenizer.name],
+            "vocab": _tiktoken_vocab(tokenizer.name),
+            "special": sorted(tokenizer.encoding.special_tokens_set),
+        }
+    raise _unsupported(label, f"the page has no JavaScript version of {type(tokenizer).__name__}.")
+
+
+def _script_json(payload: object) -> str:
+    """JSON safe inside a <script> element: no '</script>' (or '<!--') can appear in it."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _block_for(label: str, tokenizer: Tokenizer, text: str, longest: int) -> str:
+    try:
+        pieces, ids = _encode_for_display(tokenizer, text)
+    except ValueError as error:  # e.g. a character the character tokenizer does not know
+        return _tokens_block([], [], label, bar=0.0, error=str(error))
+    return _tokens_block(pieces, ids, label, bar=max(len(pieces) / longest, 0.01))
+
+
+def explore_tokens_html(
+    tokenizers: Sequence[Any] | Mapping[str, Any], text: str = "", *, note: str = ""
+) -> str:
+    """HTML with a text box and one block per tokenizer, re-tokenized as the reader types.
+
+    ``tokenizers`` is a list of tokenizers or a mapping from your labels to tokenizers, as
+    for :func:`compare_tokenizers`; ``text`` is what the box holds at first. ``note`` is a
+    line shown under the box. The tokenizers travel in the page (GPT-4's vocabulary is about
+    0.8 MB), so pick only the ones you need.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}.")
+    if len(text) > MAX_TYPED:
+        raise ValueError(f"text has {len(text):,} characters; the box holds {MAX_TYPED:,}.")
+    labelled = _labelled(tokenizers)
+    specs = [_js_spec(label, tok) for label, tok in labelled]
+    payload = {
+        "tokenizers": specs,
+        "alphabet": _alphabet(),
+        "palette": list(PALETTE),
+        "ws": _WHITESPACE,
+        "hint": HINT,
+    }
+    data = _script_json(payload)
+    if len(data.encode("utf-8")) > MAX_BYTES:
+        raise ValueError(
+            f"These tokenizers would add {len(data.encode('utf-8')) / 1e6:.1f} MB to the page "
+            f"(the limit is {MAX_BYTES / 1e6:.1f} MB): pick fewer of them."
+        )
+    counts = []
+    for _, tok in labelled:
+        try:
+            counts.append(len(tok.encode(text)))
+        except ValueError:
+            counts.append(0)
+    longest = max(counts, default=0) or 1
+    blocks = "".join(_block_for(label, tok, text, longest) for label, tok in labelled)
+    note_html = f'<div class="gllm-note">{html.escape(note)}</div>' if note else ""
+    body = (
+        '<div class="gllm-fallback">Typing your own text needs JavaScript (in JupyterLab, '
+        "trust the notebook); the tokens of the text below are shown without it.</div>"
+        f'<textarea class="gllm-input" rows="3" maxlength="{MAX_TYPED}" spellcheck="false" '
+        f'aria-label="Text to tokenize" style="display:none">{html.escape(text)}</textarea>'
+        f"{note_html}{blocks}"
+        f'<script type="application/json" class="gllm-data">{data}</script>'
+    )
+    seed = text + "\x00" + "\x00".join(label for label, _ in labelled)
+    return _wrap(body, seed)
+
+
+def explore_tokens(
+    tokenizers: Sequence[Any] | Mapping[str, Any], text: str = "", *, note: str = ""
+) -> Any:
+    """:func:`explore_tokens_html` as an ``IPython.display.HTML`` object for a notebook."""
+    from IPython.display import HTML
+
+    return HTML(explore_tokens_html(tokenizers, text, note=note))
