@@ -32,8 +32,26 @@ BLUE = "#08306b"
 SAVE = {"dpi": 150, "metadata": {"Software": None}}
 
 
+def _text_widths(labels: list[str], fontsize: float, bold: int) -> list[float]:
+    """How wide each label is when drawn, in inches (label number ``bold`` in bold)."""
+    fig = plt.figure()
+    renderer = fig.canvas.get_renderer()
+    widths = []
+    for j, label in enumerate(labels):
+        weight = "bold" if j == bold else "normal"
+        text = fig.text(0, 0, label, fontsize=fontsize, fontweight=weight)
+        widths.append(text.get_window_extent(renderer).width / fig.dpi)
+    plt.close(fig)
+    return widths
+
+
 def which_words_matter() -> None:
-    """Arcs from the second 'red' to every earlier token, one panel per head."""
+    """Arcs from the second 'red' to every earlier token, one panel per head.
+
+    The words are laid out in inches, measured from their drawn widths, and each panel's axes
+    span exactly that many inches: the figure is as wide as the sentence needs, and the font
+    sizes stay what they say (no shrinking to fit) when the book shows it at column width.
+    """
     model, tokenizer = load_smollm2()
     tokens, maps = attention_maps(model, tokenizer, SENTENCE)
     labels = [token_label(t) for t in tokens]
@@ -42,29 +60,56 @@ def which_words_matter() -> None:
         (16, 0, "a previous-token head (layer 16, head 0)"),
         (17, 4, "an induction head (layer 17, head 4)"),
     ]
-    fig, axes = plt.subplots(len(heads), 1, figsize=(10, 5.6), layout="constrained")
-    xs = [0.0]
-    for left, right in zip(labels[:-1], labels[1:], strict=True):
-        # Centred words: the gap to the next one grows with the half-widths of both.
-        xs.append(xs[-1] + 0.05 * (len(left) + len(right)) + 0.3)
-    base = 0.1  # arcs start and end just above the words
-    for ax, (layer, head, name) in zip(axes, heads, strict=True):
+    word_size, weight_size, title_size = 11.5, 10.0, 10.5
+    gap, margin = 0.19, 0.08  # inches between words, and around the sentence
+    widths = _text_widths(labels, word_size, bold=query)
+    xs = [widths[0] / 2]
+    for left, right in zip(widths[:-1], widths[1:], strict=True):
+        xs.append(xs[-1] + left / 2 + gap + right / 2)
+    span = xs[-1] + widths[-1] / 2
+    fig_width = span + 2 * margin
+
+    # Each panel: a title line, the arcs (an arc3 curve with rad r over a distance D rises
+    # r * D / 2), the words, and the weights under them; all in inches, top to bottom.
+    rad, title_h, word_h, weight_h = 0.3, 0.32, 0.24, 0.42
+    panels = []
+    for layer, head, name in heads:
         weights = maps[layer, head, query]
+        shown = [j for j in range(query) if float(weights[j]) >= 0.05]  # fainter: not drawn
+        rise = max(rad * (xs[query] - xs[j]) / 2 for j in shown)
+        panels.append((name, weights, shown, title_h + rise + 0.1 + word_h + weight_h))
+    fig_height = sum(height for *_, height in panels) + 0.1
+    fig = plt.figure(figsize=(fig_width, fig_height))
+    top = fig_height
+    base = 0.05  # arcs start and end just above the words
+    for name, weights, shown, height in panels:
+        top -= height
+        ax = fig.add_axes((0, top / fig_height, 1, height / fig_height))
+        ax.set_xlim(-margin, span + margin)
+        ax.set_ylim(-(word_h + weight_h), height - (word_h + weight_h))  # y = 0: top of words
+        ax.axis("off")
         for j, (x, label) in enumerate(zip(xs, labels, strict=True)):
-            colour = "#d1242f" if j == query else ("#1f2328" if j < query else "#b0b7bf")
+            colour = "#d1242f" if j == query else ("#1f2328" if j < query else "#8c959f")
             bold = "bold" if j == query else "normal"
-            ax.text(x, 0, label, ha="center", va="top", fontsize=12, color=colour, fontweight=bold)
-        for j in range(query):
+            ax.text(
+                x,
+                0,
+                label,
+                ha="center",
+                va="top",
+                fontsize=word_size,
+                color=colour,
+                fontweight=bold,
+            )
+        for j in shown:
             w = float(weights[j])
-            if w < 0.05:
-                continue  # too faint to see; the weights of every token still sum to 1
             ax.annotate(
                 "",
                 xy=(xs[j], base),
                 xytext=(xs[query], base),
                 arrowprops={
                     "arrowstyle": "-|>",
-                    "connectionstyle": "arc3,rad=0.3",
+                    "connectionstyle": f"arc3,rad={rad}",
                     "linewidth": 0.6 + 5 * w,
                     "color": BLUE,
                     "alpha": 0.3 + 0.7 * w,
@@ -72,12 +117,17 @@ def which_words_matter() -> None:
                     "shrinkB": 0,
                 },
             )
-            ax.text(xs[j], -0.42, f"{w:.2f}", ha="center", va="top", fontsize=9, color=BLUE)
-        ax.set_aspect("equal")
-        ax.set_xlim(xs[0] - 0.5, xs[-1] + 0.5)
-        ax.set_ylim(-0.75, base + 0.16 * (xs[query] - xs[0]) + 0.2)
-        ax.axis("off")
-        ax.set_title(f"Where the second “red” looks in {name}", fontsize=11, loc="left")
+            ax.text(
+                xs[j], -word_h, f"{w:.2f}", ha="center", va="top", fontsize=weight_size, color=BLUE
+            )
+        ax.text(
+            0,
+            height - (word_h + weight_h) - 0.04,
+            f"Where the second “red” looks in {name}",
+            ha="left",
+            va="top",
+            fontsize=title_size,
+        )
     fig.savefig(FIGURES / "04-which-words-matter.png", **SAVE)
     plt.close(fig)
 
@@ -120,25 +170,26 @@ def softmax_saturation() -> None:
         ("without scaling: softmax(q·k)", raw),
         ("with scaling: softmax(q·k / √d)", raw / math.sqrt(d)),
     ]
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained", sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.3), layout="constrained", sharey=True)
     for ax, (name, scores) in zip(axes, rows, strict=True):
         weights = scores.softmax(-1)
         ax.bar(range(n_keys), weights, color=BLUE)
         for j, (s, w) in enumerate(zip(scores, weights, strict=True)):
-            ax.text(j, float(w) + 0.02, f"{float(s):.1f}", ha="center", fontsize=8, color="#57606a")
-        ax.set(title=name, xlabel="key", ylim=(0, 1.12))
+            ax.text(j, float(w) + 0.02, f"{float(s):.1f}", ha="center", fontsize=9, color="#57606a")
+        ax.set(xlabel="key", ylim=(0, 1.14))
+        ax.set_title(name, fontsize=10.5)
         ax.set_xticks(range(n_keys))
     axes[0].set_ylabel("attention weight")
     fig.suptitle(
         f"The same 8 random keys and query, vectors of size d = {d} (score above each bar)",
-        fontsize=10,
+        fontsize=10.5,
     )
     fig.savefig(FIGURES / "04-softmax-saturation.png", **SAVE)
     plt.close(fig)
 
 
 def grouped_query_attention() -> None:
-    fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7.2, 3.0), layout="constrained")
     colours = ["#4c72b0", "#dd8452", "#55a868"]
     q_x = [i * 1.0 for i in range(9)]
     kv_x = [1.0 + 3.0 * g for g in range(3)]
