@@ -3,9 +3,11 @@
 Two steps:
 
 1. Vendor the browser files the pages load (require.js, the ipywidgets HTML manager, MathJax 3
-   with its fonts): `npm ci` installs the exact versions of package-lock.json into node_modules/,
-   and the files the pages need are copied to _build/offline_static/vendor/, which _config.yml
-   serves as static files. Both are skipped when they are already current.
+   with its fonts): the exact versions package-lock.json pins are downloaded once from the npm
+   registry, checked against the lock file's integrity hashes and unpacked into node_modules/
+   (no Node.js needed), and the files the pages need are copied to
+   _build/offline_static/vendor/, which _config.yml serves as static files. Both are skipped
+   when they are already current.
 2. Run Jupyter Book with warnings as errors (`-W -n --keep-going`). Sphinx rebuilds only the
    pages whose sources changed, so a second build with no changes takes seconds.
 
@@ -19,17 +21,23 @@ Usage: python scripts/build_book.py [--all]
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
+import io
+import json
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_MODULES = ROOT / "node_modules"
+NPM_REGISTRY = "https://registry.npmjs.org"
 HTML_DIR = ROOT / "_build" / "html"
 OFFLINE_STATIC = ROOT / "_build" / "offline_static"
 VENDOR = OFFLINE_STATIC / "vendor"
@@ -81,32 +89,84 @@ def _npm_stamp() -> Path:
     return NODE_MODULES / ".gentle-llm-lock.sha256"
 
 
+def _lock_entries() -> list[tuple[str, str, str]]:
+    """``(name, version, integrity)`` of each package package.json names, from the lock file."""
+    lock_path, manifest_path = ROOT / "package-lock.json", ROOT / "package.json"
+    for path in (lock_path, manifest_path):
+        if not path.is_file():
+            raise BuildError(f"{path} is missing; restore it with `git checkout -- {path.name}`.")
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))["packages"]
+    names = json.loads(manifest_path.read_text(encoding="utf-8"))["dependencies"]
+    return [
+        (name, lock[f"node_modules/{name}"]["version"], lock[f"node_modules/{name}"]["integrity"])
+        for name in sorted(names)
+    ]
+
+
+def check_integrity(data: bytes, integrity: str, what: str) -> None:
+    """Refuse ``data`` unless it matches the lock file's Subresource-Integrity hash."""
+    algorithm, _, expected = integrity.partition("-")
+    if algorithm not in ("sha512", "sha384", "sha256"):
+        raise BuildError(f"{what}: the lock file's integrity {integrity[:20]}... is not supported.")
+    actual = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
+    if actual != expected:
+        raise BuildError(
+            f"{what} does not match package-lock.json ({algorithm} {actual[:16]}... instead of "
+            f"{expected[:16]}...): the download was damaged or replaced. Build again; if it "
+            "keeps failing, do not use this network."
+        )
+
+
+def unpack_npm_tarball(data: bytes, destination: Path) -> None:
+    """Unpack an npm package tarball (its files sit under ``package/``) into ``destination``.
+
+    Only plain files and folders are written, and only inside ``destination``.
+    """
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        for member in archive.getmembers():
+            parts = Path(member.name).parts
+            if not parts or parts[0] != "package" or ".." in parts or member.name.startswith("/"):
+                raise BuildError(f"unexpected path {member.name!r} in an npm package tarball")
+            target = destination.joinpath(*parts[1:])
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif member.isfile():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source = archive.extractfile(member)
+                assert source is not None  # a regular file always has contents
+                target.write_bytes(source.read())
+            # Links and devices are skipped: the book needs none, and they could point outside.
+
+
 def install_node_packages() -> bool:
-    """Run `npm ci` unless node_modules already matches package-lock.json. True if it ran."""
-    lock = ROOT / "package-lock.json"
-    if not lock.is_file():
-        raise BuildError(f"{lock} is missing; restore it with `git checkout -- package-lock.json`.")
-    wanted = _sha256(lock)
+    """Fetch the locked browser packages from the npm registry, unless already in place.
+
+    No Node.js is needed: the three tarballs that package-lock.json pins are downloaded once,
+    checked against the lock file's integrity hashes, and unpacked into node_modules/. Their
+    bundles are prebuilt, so none of their own dependencies is needed. True if it fetched.
+    """
+    wanted = _sha256(ROOT / "package-lock.json")
     stamp = _npm_stamp()
     if stamp.is_file() and stamp.read_text().strip() == wanted:
         return False
-    npm = shutil.which("npm")
-    if npm is None:
-        raise BuildError(
-            "npm was not found. The book serves MathJax and the widget manager itself, and npm "
-            "fetches them once: install Node.js and npm (Debian/Ubuntu: `apt-get install npm`, "
-            "conda: `conda install nodejs`), then build again."
-        )
-    print("Vendoring the book's browser files with `npm ci` (once) ...", flush=True)
-    result = subprocess.run(
-        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=ROOT,
-    )
-    if result.returncode != 0:
-        raise BuildError(
-            "`npm ci` failed (see above). It needs the npm registry once; after that the "
-            "book builds offline."
-        )
+    print("Vendoring the book's browser files from the npm registry (once) ...", flush=True)
+    for name, version, integrity in _lock_entries():
+        url = f"{NPM_REGISTRY}/{name}/-/{name.split('/')[-1]}-{version}.tgz"
+        try:
+            with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310
+                data = response.read()
+        except OSError as error:
+            raise BuildError(
+                f"could not download {url} ({error}). The book serves MathJax and the widget "
+                "manager itself and fetches them once from the npm registry; connect to the "
+                "internet and build again (afterwards the book builds offline)."
+            ) from None
+        check_integrity(data, integrity, f"{name} {version}")
+        folder = NODE_MODULES / name
+        if folder.exists():
+            shutil.rmtree(folder)
+        unpack_npm_tarball(data, folder)
+    NODE_MODULES.mkdir(exist_ok=True)
     stamp.write_text(wanted + "\n")
     return True
 
