@@ -15,7 +15,7 @@ The same map, as a table, is in the README. Chapter → modules; lab notebook; t
 4. Attention → ``attention``, ``widgets``, ``explorers.attention``; ``04-attention``;
    ``test_attention``, ``test_widgets``, ``test_explorer_attention``.
 5. The transformer decoder → ``model`` (the tiny GPT), ``gpt2_weights``, ``llama`` (a Llama
-   from scratch that loads SmolLM2); lab not written yet; ``test_model``, ``test_llama``.
+   from scratch that loads SmolLM2); ``05-decoder``; ``test_model``, ``test_llama``.
 6. Pre-training a tiny GPT → ``data``, ``train``, ``checkpoint``, ``devices``, ``presets``; lab
    not written yet; ``test_data``, ``test_train``, ``test_ddp``, ``test_hardening``.
 7. Decoding and sampling → ``generate``; lab not written yet; ``test_generate``.
