@@ -2,9 +2,10 @@
 
 The chapter pages, the intro and the markdown cells of the lab notebooks are scanned for words
 about the course's own making ("the seed decks", "the course's source slides", ...) and for
-figure captions that end in "Made by assets/scripts/...". That provenance belongs in a MyST
-comment (`% made by assets/scripts/...`), which the reader never sees; comment lines are
-therefore not scanned. Every finding names the file and the line.
+figure captions that end in "Made by assets/scripts/...". That provenance belongs in an HTML
+comment (`<!-- figure source: assets/scripts/... -->`), which neither the book nor GitHub shows;
+such comment lines are therefore not scanned. A MyST `%` comment is not enough: GitHub, which
+does not know MyST, shows it as text. Every finding names the file and the line.
 
 The chapter pages are also checked for what each of them promises the reader: an "In this
 chapter you will" list with a reading time near the page's length at 200 words a minute, and
@@ -47,8 +48,9 @@ WORDS_PER_MINUTE = 200
 
 
 def _is_comment(line: str) -> bool:
-    """A MyST comment line: built pages never show it."""
-    return line.lstrip().startswith("%")
+    """A one-line HTML comment: neither the built book nor GitHub's view of the file shows it."""
+    stripped = line.strip()
+    return stripped.startswith("<!--") and stripped.endswith("-->")
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -99,6 +101,14 @@ def find_making_of(text: str) -> list[tuple[int, str]]:
         for pattern in MAKING_OF
         for match in pattern.finditer(visible)
     ]
+    # Provenance on any other visible line too, e.g. in a MyST `%` comment, which GitHub shows
+    # as text. Figure options (":alt:") are left to the caption rule above them.
+    in_captions = {i for block in _caption_blocks(lines) for i in block}
+    for i, line in enumerate(lines):
+        if i in in_captions or _is_comment(line) or line.lstrip().startswith(":"):
+            continue
+        for match in CAPTION_PROVENANCE.finditer(line):
+            findings.append((i + 1, "provenance: " + " ".join(match.group(0).split())))
     for block in _caption_blocks(lines):
         caption = "\n".join(lines[i] for i in block)
         for match in CAPTION_PROVENANCE.finditer(caption):
@@ -153,7 +163,7 @@ slides say otherwise.
 The introductory slides of this course put it in one sentence.
 Honestly, this course was written in a hurry.
 
-% made by assets/scripts/fine.py
+<!-- figure source: assets/scripts/fine.py -->
 ```{figure} ../assets/figures/fine.png
 :alt: A picture made by assets/scripts/alt-text-is-not-a-caption.py
 
@@ -197,8 +207,14 @@ def test_scanner_passes_clean_text_and_comments(tmp_path: Path) -> None:
     page.write_text(clean, encoding="utf-8")
 
     assert scan_markdown_file(page) == []
-    # A provenance comment stays allowed, inside a figure too.
-    assert find_making_of("```{figure} a.png\n% made by assets/scripts/a.py\nA caption.\n```") == []
+    # A provenance comment stays allowed, inside a figure too, but only as an HTML comment:
+    # GitHub shows a MyST `%` comment as text.
+    hidden = "<!-- figure source: assets/scripts/a.py -->"
+    assert find_making_of(f"```{{figure}} a.png\n{hidden}\nA caption.\n```") == []
+    assert find_making_of(f"{hidden}\n```{{figure}} a.png\nA caption.\n```") == []
+    assert find_making_of("% made by assets/scripts/a.py\n") == [
+        (1, "provenance: made by assets/scripts")
+    ]
 
 
 def test_notebook_scanner_reads_markdown_cells_only(tmp_path: Path) -> None:
