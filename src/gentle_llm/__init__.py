@@ -10,8 +10,9 @@ The same map, as a table, is in the README. Chapter → modules; lab notebook; t
 2. Tokenization → ``tokenizers/`` (``base`` the interface, ``char``, ``bpe_training`` the naive
    trainer beside the fast one, ``bpe``, ``wrappers`` for tiktoken and Hugging Face),
    ``explorers.tokens``; ``02-tokenization``; ``test_tokenizers``, ``test_explorer_tokens``.
-3. Embeddings and positions → ``embeddings``, ``positions``; ``03-embeddings-and-positions``;
-   ``test_embeddings``, ``test_positions``.
+3. Embeddings and positions → ``embeddings``, ``positions``, ``plotting`` (labels for the word
+   maps); ``03-embeddings-and-positions``; ``test_embeddings``, ``test_positions``,
+   ``test_plotting``.
 4. Attention → ``attention``, ``widgets``, ``explorers.attention``; ``04-attention``;
    ``test_attention``, ``test_widgets``, ``test_explorer_attention``.
 5. The transformer decoder → ``model`` (the tiny GPT), ``gpt2_weights``, ``llama`` (a Llama
