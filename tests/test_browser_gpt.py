@@ -1,0 +1,388 @@
+"""Tests of the tiny GPT that runs in the book page (gentle_llm.explorers.gpt and gpt.js).
+
+The export is checked on small random models (no training here); the committed weights file
+is checked against the ``cpu-quick`` preset and Tiny Shakespeare. In headless Chromium,
+gpt.js must give PyTorch's logits for the same (rounded) weights, PyTorch's greedy text, the
+sampling distributions of gentle_llm.generate, reproducible seeded sampling, and a demo that
+answers the reader; the built book page must load the weights from disk and from a server.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from browser import chromium, open_page, serve_directory
+from filelock import FileLock
+
+from gentle_llm.data import char_dataset, evaluate_full, load_tinyshakespeare
+from gentle_llm.explorers import gpt as ex
+from gentle_llm.generate import SamplingConfig, generate, next_token_distribution
+from gentle_llm.model import GPT, GPTConfig
+from gentle_llm.presets import PRESETS
+from gentle_llm.tokenizers import BPETokenizer, CharTokenizer
+
+ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS = ROOT / "assets" / "extra" / "tiny-gpt" / "tiny-gpt-weights.js"
+CHAPTER = ROOT / "chapters" / "06-gpt-in-your-browser.md"
+PAGE = "chapters/06-gpt-in-your-browser.html"
+MAX_BYTES = 2_300_000
+VOCAB = sorted(set("abcdefghij klmnopqrstuvwxyz\n.,!?ABC:;'"))
+
+
+def _random_gpt(seed: int = 0, *, tied: bool = True, block_size: int = 16) -> GPT:
+    """A small GPT with weights large enough that its logits differ clearly between tokens."""
+    torch.manual_seed(seed)
+    config = GPTConfig(vocab_size=len(VOCAB), block_size=block_size, n_layer=2, n_head=2, n_embd=24)
+    model = GPT(config)
+    if not tied:
+        model.lm_head.weight = torch.nn.Parameter(torch.randn(len(VOCAB), 24) * 0.3)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "ln" in name and name.endswith("weight"):
+                param.copy_(1 + 0.2 * torch.randn_like(param))
+            elif name != "lm_head.weight":
+                param.copy_(0.3 * torch.randn_like(param))
+    return model.eval()
+
+
+def _torch_logits(model: GPT, ids: list[int]) -> torch.Tensor:
+    with torch.no_grad():
+        return model(torch.tensor([ids]))[0][0].double()
+
+
+# ---- the export, in Python ---------------------------------------------------------------------
+
+
+def test_export_is_deterministic_and_reads_back_the_rounded_weights() -> None:
+    model, tok = _random_gpt(), CharTokenizer(VOCAB)
+    first = ex.export_weights_js(model, tok)
+    assert first == ex.export_weights_js(model, tok)
+    assert first != ex.export_weights_js(_random_gpt(seed=1), tok)
+    assert first.isascii() and first.startswith("// ")
+    payload = ex.read_weights_js(first)
+    assert payload["vocab"] == VOCAB and payload["tied"] is True
+    assert payload["config"] == ex.config_dict(model.config)
+    assert "lm_head.weight" not in payload["tensors"]  # tied: stored once
+    for name, tensor in model.state_dict().items():
+        if name == "lm_head.weight":
+            continue
+        assert torch.equal(payload["tensors"][name], tensor.half().float()), name
+    # float32 keeps every bit.
+    exact = ex.read_weights_js(ex.export_weights_js(model, tok, dtype="float32"))["tensors"]
+    assert all(torch.equal(exact[n], t) for n, t in model.state_dict().items() if n in exact)
+
+
+def test_rebuilt_model_is_the_rounded_model_and_keeps_an_untied_head() -> None:
+    model, tok = _random_gpt(tied=False), CharTokenizer(VOCAB)
+    rebuilt, rebuilt_tok = ex.model_from_weights_js(ex.export_weights_js(model, tok))
+    assert rebuilt_tok.chars == VOCAB
+    assert rebuilt.lm_head.weight is not rebuilt.tok_emb.weight
+    assert torch.equal(rebuilt.lm_head.weight, model.lm_head.weight.half().float())
+    ids = tok.encode("hello there")
+    assert (_torch_logits(rebuilt, ids) - _torch_logits(model, ids)).abs().max() < 0.05
+
+
+def test_written_file_is_the_same_bytes_twice_and_small(tmp_path: Path) -> None:
+    # The cpu-quick shape, untrained: the size depends only on the shape.
+    torch.manual_seed(0)
+    model = GPT(PRESETS["cpu-quick"].model)
+    assert model.num_parameters() == 413_312
+    tok = CharTokenizer(sorted(set(load_tinyshakespeare())))
+    paths = [tmp_path / "a.js", tmp_path / "b.js"]
+    for path in paths:
+        path.write_bytes(ex.export_weights_js(model, tok).encode("ascii"))
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert paths[0].stat().st_size <= MAX_BYTES
+    assert paths[0].stat().st_size < 1_200_000  # float16: about half of float32's 2.2 MB
+
+
+def test_export_refuses_what_the_browser_cannot_run() -> None:
+    model, tok = _random_gpt(), CharTokenizer(VOCAB)
+    with pytest.raises(TypeError, match="CharTokenizer"):
+        ex.export_weights_js(model, BPETokenizer.train("abc abc abd" * 5, 258))
+    with pytest.raises(ValueError, match="tokenizer has 3 characters"):
+        ex.export_weights_js(model, CharTokenizer("abc"))
+    with pytest.raises(TypeError, match="gentle_llm.model.GPT"):
+        ex.export_weights_js(torch.nn.Linear(2, 2), tok)
+    with pytest.raises(ValueError, match="dtype"):
+        ex.export_weights_js(model, tok, dtype="int8")
+    exact = GPT(
+        GPTConfig(
+            vocab_size=len(VOCAB),
+            block_size=8,
+            n_layer=1,
+            n_head=1,
+            n_embd=8,
+            gelu_approximate="none",
+        )
+    )
+    with pytest.raises(ValueError, match="tanh"):
+        ex.export_weights_js(exact, tok)
+    with torch.no_grad():
+        model.pos_emb.weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        ex.export_weights_js(model, tok)
+    with pytest.raises(ValueError, match="Not a tiny-GPT weights file"):
+        ex.read_weights_js("window.SOMETHING = {};")
+
+
+def test_committed_weights_are_the_trained_cpu_quick_model() -> None:
+    assert WEIGHTS.stat().st_size <= MAX_BYTES
+    text = WEIGHTS.read_text("ascii")
+    payload = ex.read_weights_js(text)
+    assert payload["config"] == ex.config_dict(PRESETS["cpu-quick"].model)
+    assert payload["vocab"] == sorted(set(load_tinyshakespeare()))
+    assert len(payload["vocab"]) == 65
+    model, _ = ex.model_from_weights_js(text)
+    assert model.num_parameters() == 413_312
+    # Trained, not random (uniform guessing scores ln 65 = 4.17), and the loss the file
+    # reports is the loss of the weights it holds.
+    loss = evaluate_full(model, char_dataset().val, model.config.block_size)
+    assert loss < 2.0
+    assert abs(loss - payload["about"]["val_loss"]) < 1e-3
+
+
+def test_chapter_page_loads_the_weights_and_shows_the_real_code() -> None:
+    page = CHAPTER.read_text("utf-8")
+    assert '<script src="../tiny-gpt/tiny-gpt-weights.js"></script>' in page
+    assert ":file: ../src/gentle_llm/explorers/gpt.js" in page
+    code = (ROOT / "src" / "gentle_llm" / "explorers" / "gpt.js").read_text("utf-8")
+    markers = re.findall(r":start-after: (\S+)", page)
+    assert len(markers) >= 4
+    for marker in markers:
+        assert code.count(marker) == 1, marker
+        assert code.count(marker.replace("[glm:", "[/glm:")) == 1, marker
+
+
+# ---- in headless Chromium ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def js_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A page with the committed model, and a second one with a small untied random model."""
+    folder = tmp_path_factory.mktemp("gpt")
+    (folder / "weights.js").write_bytes(WEIGHTS.read_bytes())
+    (folder / "page.html").write_text(ex.standalone_page_html("weights.js"), "utf-8")
+    small = ex.export_weights_js(_random_gpt(tied=False), CharTokenizer(VOCAB))
+    (folder / "small.js").write_text(small, "ascii")
+    (folder / "small.html").write_text(ex.standalone_page_html("small.js"), "utf-8")
+    with chromium() as browser:
+        yield browser, folder
+
+
+_LOGITS_JS = """
+([ids, all]) => window.GentleTinyGPT.model.forward(ids, null, all).map((row) => Array.from(row))
+"""
+
+_STEPS_JS = """
+([ids, steps, useCache]) => {
+  const g = window.GentleTinyGPT;
+  const run = new g.Generation(g.model, ids, {temperature: 0, useCache: useCache});
+  const out = [];
+  for (let i = 0; i < steps; i++) {
+    run.step();
+    out.push(Array.from(run.logits));
+  }
+  return {tokens: run.tokens, logits: out};
+}
+"""
+
+
+def _check_model_in_page(browser, url: str, model: GPT, tok: CharTokenizer, texts) -> float:
+    """The largest logit difference from PyTorch, over prompts and generation steps."""
+    worst = 0.0
+    block = model.config.block_size
+    with open_page(browser, url) as (page, report):
+        for text in texts:
+            ids = tok.encode(text)[-block:]
+            js = torch.tensor(page.evaluate(_LOGITS_JS, [ids, True]), dtype=torch.float64)
+            ref = torch.stack([_torch_logits(model, ids[: i + 1])[-1] for i in range(len(ids))])
+            assert js.shape == ref.shape
+            worst = max(worst, (js - ref).abs().max().item())
+        # A prompt longer than the context: the generation loop keeps its last block tokens,
+        # uses the cache until the window is full, then recomputes the window each step.
+        long_ids = tok.encode(texts[-1] * 3)
+        assert len(long_ids) > block
+        steps = block + 10
+        for use_cache in (True, False):
+            result = page.evaluate(_STEPS_JS, [long_ids, steps, use_cache])
+            expected = generate(
+                model, long_ids, SamplingConfig(max_new_tokens=steps, temperature=0)
+            )
+            assert result["tokens"][len(long_ids) :] == expected
+            for i in range(steps):
+                context = result["tokens"][: len(long_ids) + i][-block:]
+                js = torch.tensor(result["logits"][i], dtype=torch.float64)
+                worst = max(worst, (js - _torch_logits(model, context)[-1]).abs().max().item())
+    assert report.problems() == []
+    return worst
+
+
+@pytest.mark.book
+def test_browser_logits_equal_pytorch_for_the_committed_model(js_page) -> None:
+    browser, folder = js_page
+    model, tok = ex.model_from_weights_js(WEIGHTS.read_text("ascii"))
+    prompts = ["ROMEO:\n", "First Citizen:\nBefore we proceed any further, hear me speak.\n"]
+    worst = _check_model_in_page(browser, (folder / "page.html").as_uri(), model, tok, prompts)
+    print(f"max |logit difference| JS vs PyTorch, committed model: {worst:.2e}")
+    assert worst < 1e-4
+
+
+@pytest.mark.book
+def test_browser_logits_equal_pytorch_for_an_untied_model(js_page) -> None:
+    browser, folder = js_page
+    model, tok = ex.model_from_weights_js((folder / "small.js").read_text("ascii"))
+    assert model.lm_head.weight is not model.tok_emb.weight
+    worst = _check_model_in_page(
+        browser, (folder / "small.html").as_uri(), model, tok, ["hi", "the cat sat. on a mat"]
+    )
+    assert worst < 1e-4
+
+
+_DIST_JS = """
+([logits, options]) => Array.from(window.GentleTinyGPT.nextTokenDistribution(logits, options))
+"""
+
+
+@pytest.mark.book
+def test_sampling_distributions_match_gentle_llm_generate(js_page) -> None:
+    browser, folder = js_page
+    generator = torch.Generator().manual_seed(3)
+    settings = [
+        (1.0, None, None),
+        (0.7, None, None),
+        (1.3, 5, None),
+        (1.0, None, 0.9),
+        (0.8, 10, 0.5),
+        (2.0, 1, None),
+        (0.0, None, None),
+        (1e-3, None, None),
+    ]
+    with open_page(browser, (folder / "page.html").as_uri()) as (page, report):
+        for temperature, top_k, top_p in settings:
+            logits = torch.randn(65, generator=generator, dtype=torch.float64) * 3
+            config = SamplingConfig(temperature=temperature, top_k=top_k, top_p=top_p)
+            expected = next_token_distribution(logits, config).double()
+            options = {"temperature": temperature, "topK": top_k, "topP": top_p}
+            got = torch.tensor(page.evaluate(_DIST_JS, [logits.tolist(), options]))
+            assert (got - expected).abs().max() < 1e-6, (temperature, top_k, top_p)
+            assert int((got > 0).sum()) == int((expected > 0).sum())
+    assert report.problems() == []
+
+
+_SAMPLE_JS = """
+([ids, seed]) => window.GentleTinyGPT.generate(window.GentleTinyGPT.model, ids,
+  {temperature: 1.0, topK: 20, topP: 0.95, seed: seed, maxNewTokens: 150})
+"""
+
+
+@pytest.mark.book
+def test_seeded_sampling_is_reproducible(js_page) -> None:
+    browser, folder = js_page
+    ids = CharTokenizer(ex.read_weights_js(WEIGHTS.read_text("ascii"))["vocab"]).encode("KING:\n")
+    with open_page(browser, (folder / "page.html").as_uri()) as (page, report):
+        first = page.evaluate(_SAMPLE_JS, [ids, 7])
+        again = page.evaluate(_SAMPLE_JS, [ids, 7])
+        other = page.evaluate(_SAMPLE_JS, [ids, 8])
+    assert len(first) == 150 and first == again
+    assert other != first
+    assert report.problems() == []
+
+
+def _generate_in_demo(page, prompt: str, count: int, seed: int) -> str:
+    demo = page.locator(".glm-gpt")
+    demo.locator("textarea.glm-gpt-prompt").fill(prompt)
+    inputs = demo.locator(".glm-gpt-controls input")
+    inputs.nth(3).fill(str(count))
+    inputs.nth(4).fill(str(seed))
+    demo.locator("button.glm-gpt-go").click()
+    page.wait_for_selector(f".glm-gpt[data-done='{count}']")
+    return demo.locator(".glm-gpt-new").inner_text()
+
+
+@pytest.mark.book
+def test_the_demo_answers_the_reader(js_page) -> None:
+    browser, folder = js_page
+    with open_page(browser, (folder / "page.html").as_uri()) as (page, report):
+        demo = page.locator(".glm-gpt")
+        assert demo.get_attribute("data-ready") == "true"
+        assert demo.locator(".glm-gpt-fallback").count() == 0
+        # Before any sampling, the bars show the prompt's next-character distribution.
+        assert demo.locator(".glm-gpt-row").count() == 10
+        text = _generate_in_demo(page, "JULIET:\n", 120, seed=3)
+        assert len(text) == 120
+        assert demo.locator(".glm-gpt-given").inner_text() == "JULIET:\n"
+        assert demo.locator(".glm-gpt-row").count() == 10
+        assert demo.locator(".glm-gpt-chosen").count() == 1
+        widths = demo.locator(".glm-gpt-bar").evaluate_all(
+            "(bars) => bars.map((b) => parseFloat(b.style.width))"
+        )
+        assert widths == sorted(widths, reverse=True) and 0 < sum(widths) <= 100.1
+        assert "120 characters in" in demo.locator(".glm-gpt-status").inner_text()
+        assert _generate_in_demo(page, "JULIET:\n", 120, seed=3) == text
+        assert _generate_in_demo(page, "JULIET:\n", 120, seed=4) != text
+        # One more character continues the same text.
+        demo.locator("button.glm-gpt-one").click()
+        assert demo.locator(".glm-gpt-new").inner_text()[:120] == _generate_in_demo(
+            page, "JULIET:\n", 120, seed=4
+        )
+        demo.locator("button.glm-gpt-one").click()
+        assert len(demo.locator(".glm-gpt-new").inner_text()) == 121
+        # Temperature 0 puts all the probability on one character.
+        demo.locator(".glm-gpt-controls input").nth(0).fill("0")
+        assert demo.locator(".glm-gpt-p").first.inner_text() == "100.0%"
+        # A character the model never saw is named, and nothing is generated.
+        demo.locator("textarea.glm-gpt-prompt").fill("café")
+        status = demo.locator(".glm-gpt-status")
+        assert "Not in the model's alphabet: “é”" in status.inner_text()
+        assert "glm-gpt-error" in status.get_attribute("class")
+        demo.locator("button.glm-gpt-go").click()
+        assert demo.locator(".glm-gpt-new").inner_text() == ""
+        demo.locator("textarea.glm-gpt-prompt").fill("x" * 100)
+        assert "only the last 64 characters" in status.inner_text()
+    assert report.problems() == []
+
+
+# ---- the built book page -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built_html() -> Path:
+    """Build the book the way tests/test_book.py does (incremental, so fast when current)."""
+    lock_path = ROOT / "_build" / ".book-build.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with FileLock(str(lock_path)):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "build_book.py")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    return ROOT / "_build" / "html"
+
+
+@pytest.mark.book
+def test_built_page_runs_the_model_from_a_server_and_from_disk(built_html: Path) -> None:
+    copied = built_html / "tiny-gpt" / "tiny-gpt-weights.js"
+    assert copied.read_bytes() == WEIGHTS.read_bytes()
+    loading = [
+        page.relative_to(built_html).as_posix()
+        for page in built_html.rglob("*.html")
+        if "tiny-gpt-weights.js" in page.read_text("utf-8")
+    ]
+    assert loading == [PAGE], "only Chapter 6's page may load the weights"
+    with serve_directory(built_html) as base, chromium() as browser:
+        for url in (base + PAGE, (built_html / PAGE).as_uri()):
+            with open_page(browser, url) as (page, report):
+                assert page.locator(".glm-gpt[data-ready='true']").count() == 1
+                assert len(_generate_in_demo(page, "ROMEO:\n", 40, seed=1)) == 40
+                assert page.locator(".glm-gpt-row").count() == 10
+            assert report.problems() == [], url
