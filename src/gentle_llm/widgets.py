@@ -4,13 +4,15 @@ In the built book a widget is only a frozen snapshot, because no Python runs beh
 the kernel-free explorers in :mod:`gentle_llm.explorers` cover that case. Each widget here
 calls a plain function to draw, so the drawing is tested without a browser or a kernel.
 
-Chapter 4 uses :func:`attention_picker` to flip through SmolLM2's layers and heads.
+Chapter 4 uses :func:`attention_picker` to flip through SmolLM2's layers and heads;
+Chapter 7 uses :func:`sampling_sliders` to regenerate text as the sampling knobs move.
 """
 
 from __future__ import annotations
 
+import html
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,7 +22,14 @@ from matplotlib.figure import Figure
 from gentle_llm import checks
 from gentle_llm.explorers.attention import attention_array, token_label
 
-__all__ = ["render_attention", "attention_picker", "AttentionPicker"]
+__all__ = [
+    "render_attention",
+    "attention_picker",
+    "AttentionPicker",
+    "sample_text",
+    "sampling_sliders",
+    "SamplingSliders",
+]
 
 
 def _check_layer_head(array: np.ndarray, layer: Any, head: Any) -> None:
@@ -139,3 +148,117 @@ def attention_picker(
     on SmolLM2.
     """
     return AttentionPicker(weights, tokens, layer=layer, head=head, figsize=figsize)
+
+
+# -- Chapter 7: sampling sliders --------------------------------------------------------------
+
+
+def sample_text(
+    model: Any,
+    prompt_ids: Sequence[int],
+    decode: Callable[[list[int]], str],
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int = 0,
+    max_new_tokens: int = 30,
+) -> str:
+    """The text :func:`gentle_llm.generate.generate` continues ``prompt_ids`` with, decoded.
+
+    ``top_k=0`` and ``top_p=1.0`` switch those filters off, as the sliders' ends do.
+    """
+    from gentle_llm.generate import SamplingConfig, generate
+
+    config = SamplingConfig(
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        top_k=None if not top_k else int(top_k),
+        top_p=None if top_p is None or top_p >= 1.0 else float(top_p),
+        seed=int(seed),
+    )
+    return decode(generate(model, list(prompt_ids), config))
+
+
+class SamplingSliders(widgets.VBox):
+    """Temperature, top-k, top-p and seed sliders above the text they generate (Chapter 7)."""
+
+    def __init__(
+        self,
+        model: Any,
+        prompt_ids: Sequence[int],
+        decode: Callable[[list[int]], str],
+        *,
+        prompt_text: str = "",
+        max_new_tokens: int = 30,
+        temperature: float = 1.0,
+        top_k: int = 0,
+        top_p: float = 1.0,
+        seed: int = 0,
+    ) -> None:
+        self.model, self.prompt_ids, self.decode = model, list(prompt_ids), decode
+        self.prompt_text, self.max_new_tokens = prompt_text, max_new_tokens
+        # Regenerate when a slider is released, not at every pixel of a drag: one
+        # generation takes a moment on a CPU.
+        common = {"continuous_update": False, "style": {"description_width": "90px"}}
+        self.temperature = widgets.FloatSlider(
+            value=temperature, min=0.0, max=2.0, step=0.05, description="temperature", **common
+        )
+        self.top_k = widgets.IntSlider(
+            value=top_k, min=0, max=100, description="top-k (0=off)", **common
+        )
+        self.top_p = widgets.FloatSlider(
+            value=top_p, min=0.05, max=1.0, step=0.05, description="top-p (1=off)", **common
+        )
+        self.seed = widgets.IntSlider(value=seed, min=0, max=99, description="seed", **common)
+        self.text = widgets.HTML()
+        super().__init__([self.temperature, self.top_k, self.top_p, self.seed, self.text])
+        for slider in (self.temperature, self.top_k, self.top_p, self.seed):
+            slider.observe(self._on_change, names="value")
+        self.regenerate()
+
+    def _on_change(self, _change: dict) -> None:
+        self.regenerate()
+
+    def regenerate(self) -> str:
+        """Generate with the sliders' values, show the text, and return it."""
+        text = sample_text(
+            self.model,
+            self.prompt_ids,
+            self.decode,
+            temperature=self.temperature.value,
+            top_k=self.top_k.value,
+            top_p=self.top_p.value,
+            seed=self.seed.value,
+            max_new_tokens=self.max_new_tokens,
+        )
+        prompt = html.escape(self.prompt_text)
+        self.text.value = (
+            f'<div style="white-space: pre-wrap; font-family: monospace">'
+            f"<b>{prompt}</b>{html.escape(text)}</div>"
+        )
+        self.last_text = text
+        return text
+
+    def __repr__(self) -> str:
+        # Short and free of generated text, so a notebook's stored text output stays stable.
+        return (
+            f"SamplingSliders(temperature={self.temperature.value}, top_k={self.top_k.value},"
+            f" top_p={self.top_p.value}, seed={self.seed.value})"
+        )
+
+
+def sampling_sliders(
+    model: Any,
+    prompt_ids: Sequence[int],
+    decode: Callable[[list[int]], str],
+    **options: Any,
+) -> SamplingSliders:
+    """Sliders that regenerate a continuation of ``prompt_ids`` live, in a kernel only.
+
+    ``decode`` turns token ids into text. ``options``: ``prompt_text`` (shown in bold before
+    the continuation), ``max_new_tokens`` and the sliders' starting values ``temperature``,
+    ``top_k`` (0 = off), ``top_p`` (1 = off) and ``seed``. In the built book use
+    :func:`gentle_llm.explorers.sampling.explore_sampling` instead.
+    """
+    return SamplingSliders(model, prompt_ids, decode, **options)
