@@ -35,6 +35,7 @@ from gentle_llm.tokenizers import CharTokenizer
 __all__ = [
     "FORMAT",
     "GLOBAL_NAME",
+    "config_dict",
     "export_weights_js",
     "model_from_weights_js",
     "read_weights_js",
