@@ -68,7 +68,7 @@ def test_weight_decay_only_on_matrices(tiny_gpt_config) -> None:
 
 
 def test_presets_are_complete() -> None:
-    assert set(PRESETS) == {"cpu-quick", "gpu"}
+    assert set(PRESETS) == {"cpu-quick", "cpu-sprint", "cpu-speedrun", "gpu"}
     for preset in PRESETS.values():
         assert preset.model.vocab_size == 65
         assert preset.train.batch_size % preset.train.grad_accum == 0
