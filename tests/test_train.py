@@ -281,3 +281,25 @@ def test_compile_flag_wraps_the_model_lazily(make_trainer) -> None:
     trainer = make_trainer(compile=True)
     assert type(trainer.forward_model).__name__ == "OptimizedModule"
     assert trainer.forward_model._orig_mod is trainer.model  # checkpoints use the plain model
+
+
+@pytest.mark.parametrize("disabled", ["1", None])
+def test_progress_bar_honours_tqdm_disable(
+    make_trainer, monkeypatch: pytest.MonkeyPatch, disabled: str | None
+) -> None:
+    """Stored notebooks must not keep a frozen bar: TQDM_DISABLE=1 silences it everywhere."""
+    import tqdm.auto
+
+    if disabled is None:
+        monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    else:
+        monkeypatch.setenv("TQDM_DISABLE", disabled)
+    seen: list[dict] = []
+
+    def recording_tqdm(*args, **kwargs):
+        seen.append(kwargs)
+        return tqdm.std.tqdm(*args, **{**kwargs, "disable": True})
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", recording_tqdm)
+    make_trainer(steps=2, eval_interval=2, progress=True).fit()
+    assert [kwargs.get("disable", False) for kwargs in seen] == [disabled == "1"]

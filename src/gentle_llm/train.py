@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -297,8 +298,10 @@ class Trainer:
                 "learning-rate schedule ends; raise TrainConfig.steps instead."
             )
         cfg = self.config
-        # Passing disable=False would override the TQDM_DISABLE environment variable.
-        quiet = {} if cfg.progress and self.rank == 0 else {"disable": True}
+        # tqdm's notebook bar does not read TQDM_DISABLE itself, so honour it here; and
+        # passing disable=False would override it for the console bar.
+        wanted = cfg.progress and self.rank == 0 and os.environ.get("TQDM_DISABLE") != "1"
+        quiet = {} if wanted else {"disable": True}
         bar = tqdm(total=end, initial=self.step, desc="training", unit="step", **quiet)
         self._pending: list[torch.Tensor] = []
         self._since_eval: list[float] = []
