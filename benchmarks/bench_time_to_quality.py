@@ -72,7 +72,7 @@ def reference_recipe():
     return model, train
 
 
-def child(recipe: str, t0: float, eval_interval: int, out: Path) -> None:
+def child(recipe: str, t0: float, eval_interval: int, out: Path, steps: int | None) -> None:
     """Run one recipe in this (fresh) process and write its curve to ``out``."""
     from dataclasses import replace
 
@@ -91,6 +91,8 @@ def child(recipe: str, t0: float, eval_interval: int, out: Path) -> None:
     train_config = replace(
         train_config, eval_interval=eval_interval, progress=False, checkpoint_dir=None
     )
+    if steps is not None:
+        train_config = replace(train_config, steps=steps)
     data = char_dataset()
     torch.manual_seed(train_config.seed)
     model = GPT(replace(model_config, vocab_size=data.vocab_size))
@@ -121,14 +123,15 @@ def time_to_target(result: dict) -> float | None:
     return None
 
 
-def run_child(recipe: str, eval_interval: int) -> dict:
+def run_child(recipe: str, eval_interval: int, steps: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "result.json"
         load_before = os.getloadavg()[0]
         t0 = time.time()
         subprocess.run(
             [sys.executable, __file__, "--child", recipe, "--t0", repr(t0), "--out", str(out)]
-            + ["--eval-interval", str(eval_interval)],
+            + ["--eval-interval", str(eval_interval)]
+            + ([] if steps is None else ["--steps", str(steps)]),
             check=True,
             env={**os.environ, "OMP_NUM_THREADS": str(THREADS)},
         )
@@ -163,6 +166,18 @@ def run_cli() -> dict:
     }
 
 
+def speedrun_steps(reference: dict, sprint: dict) -> int:
+    """As many cpu-speedrun steps as fit in the reference's wall time on this machine today.
+
+    Machines (and one machine from day to day) differ, so the preset's step count is only a
+    guess; cpu-sprint trains the same model, so its measured steps per second sizes the run,
+    with 3 % to spare for the evaluations' start-up and noise.
+    """
+    rate = sprint["train_config"]["steps"] / (sprint["train_wall_s"] - sprint["startup_s"])
+    budget = reference["train_wall_s"] - sprint["startup_s"]
+    return int(0.97 * budget * rate) // 100 * 100
+
+
 def best_within(result: dict, seconds: float) -> float | None:
     """The lowest full-validation loss measured within ``seconds`` of the clock."""
     losses = [
@@ -187,17 +202,21 @@ def main() -> None:
         help="presets to run after the reference (default: all)",
     )
     parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end CLI row")
+    parser.add_argument("--steps", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.t0, args.eval_interval, args.out)
+        child(args.child, args.t0, args.eval_interval, args.out, args.steps)
         return
 
     load_before = os.getloadavg()
     runs = {}
     plan = [("reference", args.eval_interval)] + [(name, RECIPES[name]) for name in args.recipes]
     for recipe, interval in plan:
-        print(f"running {recipe} ...", flush=True)
-        runs[recipe] = run_child(recipe, interval)
+        steps = None
+        if recipe == "cpu-speedrun" and "cpu-sprint" in runs:
+            steps = speedrun_steps(runs["reference"], runs["cpu-sprint"])
+        print(f"running {recipe} ..." + (f" ({steps} steps)" if steps else ""), flush=True)
+        runs[recipe] = run_child(recipe, interval, steps)
     cli = None if args.no_cli else run_cli()
     load_after = os.getloadavg()
 

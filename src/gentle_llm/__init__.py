@@ -17,11 +17,21 @@ The same map, as a table, is in the README. Chapter → modules; lab notebook; t
    ``test_attention``, ``test_widgets``, ``test_explorer_attention``.
 5. The transformer decoder → ``model`` (the tiny GPT), ``gpt2_weights``, ``llama`` (a Llama
    from scratch that loads SmolLM2); ``05-decoder``; ``test_model``, ``test_llama``.
-6. Pre-training a tiny GPT → ``data``, ``train``, ``checkpoint``, ``devices``, ``presets``; lab
-   not written yet; ``test_data``, ``test_train``, ``test_ddp``, ``test_hardening``.
-7. Decoding and sampling → ``generate``; lab not written yet; ``test_generate``.
-8. to 12. (fine-tuning, using and deploying, evaluating, risks, the landscape of models): no
-   modules yet, their chapters are not written.
+6. Pre-training a tiny GPT → ``data``, ``train``, ``checkpoint``, ``devices``, ``presets``,
+   ``history``, ``metrics`` (bits per byte, compute), ``explorers.gpt`` (the tiny GPT in the
+   book page); ``06-pretraining``; ``test_data``, ``test_train``, ``test_ddp``,
+   ``test_hardening``, ``test_metrics``, ``test_browser_gpt``.
+7. Decoding and sampling → ``generate``, ``explorers.sampling``, ``widgets`` (sampling
+   sliders); ``07-sampling``; ``test_generate``, ``test_explorer_sampling``,
+   ``test_widgets_sampling``.
+8. Fine-tuning → ``finetune`` (prompt masking, chat templates), ``lora``, ``preference``
+   (reward model, DPO); chapter not written yet; ``test_finetune``, ``test_lora``,
+   ``test_preference``.
+9. Using and deploying LLMs → ``quantize``; chapter not written yet; ``test_quantize``.
+10. Evaluating LLMs → ``ratings`` (Bradley–Terry, Elo scale); chapter not written yet;
+    ``test_ratings``.
+11. Risks: not written yet.
+12. The landscape of models → no module (the lab reads published tables); ``12-landscape``.
 
 Appendix: the command line → ``cli``, ``cli_train``; the labs' set-up cell → ``notebook``;
 ``test_cli``. ``checks`` holds the argument checks every module uses, so the lessons are not
