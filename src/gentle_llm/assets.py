@@ -373,6 +373,24 @@ def status(name: str) -> tuple[bool, str]:
             os.environ[OFFLINE_ENV] = saved
 
 
+def available(name: str) -> bool:
+    """Whether every file of asset ``name`` is in the cache or the mirror at its registry size.
+
+    Cheap (no hashing), for the one-line check each lab's setup cell prints; ``status`` and
+    ``gentle-llm doctor`` verify the checksums too.
+    """
+    asset = get_asset(name)
+    mirror = mirror_dir()
+    places = [cache_dir() / "assets"] + ([mirror] if mirror is not None else [])
+    return all(
+        any(
+            (place / f.path).is_file() and (place / f.path).stat().st_size == f.size
+            for place in places
+        )
+        for f in asset.files
+    )
+
+
 def pull(names: Iterable[str] | None = None) -> list[Path]:
     """Copy (from the mirror) or download assets into the cache, verifying each file."""
     chosen = list(names or REGISTRY)

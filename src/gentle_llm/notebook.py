@@ -1,7 +1,9 @@
-"""The setup every lab notebook runs first: device, seeds, and the QUICK/FULL switch.
+"""The setup every lab notebook runs first: device, seeds, the QUICK/FULL switch, pre-flight.
 
 ``QUICK`` is True on a CPU (small settings that finish in minutes, the ones stored in the book
 and checked in CI) and False on a GPU; set ``GENTLE_LLM_QUICK=0`` or ``1`` to choose yourself.
+The second line ``setup`` prints sums up the quick pre-flight checks of ``gentle_llm.doctor``
+(the same ones ``gentle-llm doctor`` runs, minus checksums and model loading).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import torch
 
 from gentle_llm.devices import pick_device
+from gentle_llm.doctor import in_colab, quick_checks, summary_line
 
 __all__ = ["QUICK", "environment_report", "pick_device", "seed_everything", "setup"]
 
@@ -38,11 +41,19 @@ def _inline_figures() -> None:
         shell.run_line_magic("matplotlib", "inline")
 
 
+def _enable_colab_widgets() -> None:
+    """Colab shows ipywidgets 8 only once its custom widget manager is switched on."""
+    if in_colab():
+        from google.colab import output  # type: ignore[import-not-found]
+
+        output.enable_custom_widget_manager()
+
+
 def setup(seed: int = 0, *, verbose: bool = True) -> torch.device:
     """Pick the device, seed everything, set ``QUICK`` and print what was found.
 
-    The printed line names only the kind of device, never its model or memory, so the
-    stored notebook output is the same on every CPU machine.
+    The printed lines name only the kind of device, never its model or memory, and the number
+    of pre-flight checks that pass, so the stored output is the same on every ready CPU machine.
     """
     global QUICK
     device = pick_device()
@@ -50,6 +61,7 @@ def setup(seed: int = 0, *, verbose: bool = True) -> torch.device:
     QUICK = device.type == "cpu" if choice == "" else choice not in ("0", "false", "no")
     seed_everything(seed)
     _inline_figures()
+    _enable_colab_widgets()
     # Pretty matplotlib defaults, set once here so every lab's figures look alike.
     import matplotlib.pyplot as plt
 
@@ -57,6 +69,7 @@ def setup(seed: int = 0, *, verbose: bool = True) -> torch.device:
     if verbose:
         mode = "QUICK (CPU-sized settings)" if QUICK else "FULL (GPU-sized settings)"
         print(f"gentle_llm ready: device={device.type}, mode={mode}, seed={seed}")
+        print(summary_line(quick_checks()))
     return device
 
 
