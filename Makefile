@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JOBS ?= 2
 
-.PHONY: book test env lab lint doctor clean
+.PHONY: book test env lab lint doctor kit clean
 
 env:
 	@VENV=$(VENV) bash scripts/setup_env.sh
@@ -34,6 +34,12 @@ lint: env
 
 doctor: env
 	$(VENV)/bin/gentle-llm doctor
+
+# The offline workshop kit (assets, wheelhouse, labs, built book, install recipe) for a USB
+# stick: make kit KIT=/media/usb/gentle-llm-kit. Run `make book` first to include the book.
+KIT ?= gentle-llm-kit
+kit: env
+	$(PY) scripts/make_kit.py $(KIT)
 
 clean:
 	rm -rf _build .pytest_cache

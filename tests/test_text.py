@@ -286,3 +286,19 @@ def test_chapter_page_opens_with_objectives_and_ends_with_self_checks(page: Path
     answers = re.findall(r"```\{admonition\} Answer\n:class: dropdown\n", last)
     assert 2 <= len(questions) <= 3, f"{page.name}: {len(questions)} self-check questions"
     assert len(answers) == len(questions), f"{page.name}: every question needs a hidden answer"
+
+
+CHAPTER_MENTION = re.compile(r"\bChapter (\d+)\b")
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES, ids=lambda p: p.stem)
+def test_a_chapter_that_names_another_links_to_it(page: Path) -> None:
+    """Cross-references: the page links each other chapter it names at least once."""
+    text = page.read_text(encoding="utf-8")
+    stems = {int(p.name[:2]): p.stem for p in CHAPTER_PAGES if not p.stem.endswith("browser")}
+    named = {int(n) for n in CHAPTER_MENTION.findall(text)} & set(stems) - {int(page.name[:2])}
+    unlinked = sorted(n for n in named if f"<{stems[n]}>`" not in text)
+    assert not unlinked, (
+        f"{page.name} names chapter(s) {unlinked} without a link; write the first mention as "
+        "{doc}`Chapter N <NN-name>`"
+    )
