@@ -186,3 +186,17 @@ def test_masked_fine_tuning_lowers_the_answer_loss_of_a_tiny_gpt():
     prompt_labels = torch.where(batch.labels == IGNORE_INDEX, batch.input_ids, IGNORE_INDEX)
     prompt_labels[batch.attention_mask == 0] = IGNORE_INDEX
     assert masked_loss(logits, prompt_labels) > masked_loss(logits, batch.labels) + 0.5
+
+
+def test_custom_words_replace_the_built_in_list():
+    words = [a + b + c for a in "abc" for b in "def" for c in "ghi"]  # 27 made-up words
+    train, test = instruction_splits(40, 14, seed=0, tasks=["upper", "reverse"], words=words)
+    asked = {re.fullmatch(QUESTIONS[ex.task], ex.question).group(1) for ex in train + test}
+    assert asked == set(words)  # 54 questions, 2 per word: all 27 words asked
+    assert all(_check(ex.task, ex.question, ex.answer) for ex in train + test)
+    with pytest.raises(ValueError, match="distinct questions"):
+        instruction_splits(50, 5, tasks=["upper", "reverse"], words=words)
+    with pytest.raises(ValueError, match="lower-case letters only"):
+        instruction_splits(1, 1, tasks=["upper"], words=["Apple", "moon"])
+    with pytest.raises(ValueError, match="holds a word twice"):
+        instruction_splits(1, 1, tasks=["upper"], words=["moon", "moon"])

@@ -238,7 +238,7 @@ class Instruction:
     answer: str
 
 
-def _task_pool(task: str, max_number: int) -> list[Instruction]:
+def _task_pool(task: str, max_number: int, words: Sequence[str]) -> list[Instruction]:
     """Every distinct question of one task."""
     if task == "add":
         numbers = range(max_number + 1)
@@ -246,9 +246,9 @@ def _task_pool(task: str, max_number: int) -> list[Instruction]:
             Instruction(task, f"What is {a} + {b}?", str(a + b)) for a in numbers for b in numbers
         ]
     if task == "reverse":
-        return [Instruction(task, f"Reverse the word {w}.", w[::-1]) for w in _WORDS]
+        return [Instruction(task, f"Reverse the word {w}.", w[::-1]) for w in words]
     if task == "upper":
-        return [Instruction(task, f"Write {w} in capital letters.", w.upper()) for w in _WORDS]
+        return [Instruction(task, f"Write {w} in capital letters.", w.upper()) for w in words]
     letters = "abcdefghijklmnopqrstuvwxyz"
     return [
         Instruction(task, f"Which letter comes after {x}?", y)
@@ -262,6 +262,7 @@ def instruction_splits(
     seed: int = 0,
     tasks: Sequence[str] = TASKS,
     max_number: int = 20,
+    words: Sequence[str] | None = None,
 ) -> tuple[list[Instruction], list[Instruction]]:
     """``(train, held_out)`` instructions; no question of ``held_out`` appears in ``train``.
 
@@ -269,6 +270,9 @@ def instruction_splits(
     splits mix the tasks evenly until a task runs out of questions (``next_letter`` has 25,
     ``reverse`` and ``upper`` one per word of a built-in list, ``add`` one per pair of numbers
     0 to ``max_number``). The held-out split is dealt first. Same ``seed``, same examples.
+    ``words`` replaces the built-in list for ``reverse`` and ``upper``: a model that must
+    learn the rule rather than memorise the answers needs thousands of words (Chapter 8's lab
+    takes them from Tiny Shakespeare).
     """
     checks.whole_number(n_train, "n_train", minimum=0)
     checks.whole_number(n_test, "n_test", minimum=0)
@@ -278,10 +282,11 @@ def instruction_splits(
         raise ValueError(f"tasks is empty; choose some of {TASKS}.")
     for task in tasks:
         checks.one_of(task, "task", TASKS)
+    words = _WORDS if words is None else _check_words(words)
     rng = random.Random(seed)
     pools = []
     for task in dict.fromkeys(tasks):  # each task once, in the order given
-        pool = _task_pool(task, max_number)
+        pool = _task_pool(task, max_number, words)
         rng.shuffle(pool)
         pools.append(pool)
     dealt = [ex for turn in itertools.zip_longest(*pools) for ex in turn if ex is not None]
@@ -291,6 +296,19 @@ def instruction_splits(
             f"{n_train + n_test}; ask for fewer, add tasks or raise max_number."
         )
     return dealt[n_test : n_test + n_train], dealt[:n_test]
+
+
+def _check_words(words: Sequence[str]) -> tuple[str, ...]:
+    """Distinct lower-case words: each one gives exactly one question per task."""
+    words = tuple(checks.text(w, "each entry of words", example="apple") for w in words)
+    if not words:
+        raise ValueError("words is empty; give some lower-case words, e.g. ['apple', 'moon'].")
+    bad = [w for w in words if not (w.isalpha() and w.islower())]
+    if bad:
+        raise ValueError(f"words must be lower-case letters only; got {bad[:3]!r}.")
+    if len(set(words)) != len(words):
+        raise ValueError("words holds a word twice; each word must appear once.")
+    return words
 
 
 def answer_accuracy(
