@@ -25,17 +25,20 @@ The same map, as a table, is in the README. Chapter → modules; lab notebook; t
    sliders); ``07-sampling``; ``test_generate``, ``test_explorer_sampling``,
    ``test_widgets_sampling``.
 8. Fine-tuning → ``finetune`` (prompt masking, chat templates), ``lora``, ``preference``
-   (reward model, DPO); chapter not written yet; ``test_finetune``, ``test_lora``,
-   ``test_preference``.
-9. Using and deploying LLMs → ``quantize``; chapter not written yet; ``test_quantize``.
-10. Evaluating LLMs → ``ratings`` (Bradley–Terry, Elo scale); chapter not written yet;
+   (reward model, DPO); ``08-finetuning``; ``test_finetune``, ``test_lora``, ``test_preference``.
+9. Using and deploying LLMs → ``tools`` (a tool call's parser and a safe calculator),
+   ``deploy`` (memory of weights and key/value cache), ``quantize``; ``09-using-llms``;
+   ``test_tools``, ``test_deploy``, ``test_quantize``.
+10. Evaluating LLMs → ``evaluate`` (bits per byte, multiple-choice scoring, intervals),
+    ``ratings`` (Bradley–Terry, Elo scale); ``10-evaluating``; ``test_evaluate``,
     ``test_ratings``.
-11. Risks: not written yet.
+11. Risks → ``risks`` (answer confidence, probes, canaries, a guard classifier);
+    ``11-risks``; ``test_risks``.
 12. The landscape of models → no module (the lab reads published tables); ``12-landscape``.
 
-Appendix: the command line → ``cli``, ``cli_train``; the labs' set-up cell → ``notebook``;
-``test_cli``. ``checks`` holds the argument checks every module uses, so the lessons are not
-drowned in guards.
+Appendix: the command line → ``cli``, ``cli_train``; the pre-flight checks → ``doctor``; the
+labs' set-up cell → ``notebook``; ``test_cli``, ``test_doctor``. ``checks`` holds the
+argument checks every module uses, so the lessons are not drowned in guards.
 """
 
 __version__ = "0.1.0"
