@@ -18,7 +18,7 @@ from importlib import metadata
 from gentle_llm import assets
 
 # What one laptop needs for the labs, measured on the labs themselves: the largest peaks at
-# about 2 GB of memory, and the model and data caches take about 1 GB of disk.
+# about 2.7 GB of memory, and the model and data caches take about 1 GB of disk.
 MIN_MEMORY_GB = 4.0
 MIN_FREE_DISK_GB = 2.0
 
@@ -181,11 +181,11 @@ def total_memory_gb() -> float | None:
 def check_memory() -> Check:
     memory = total_memory_gb()
     if memory is None:
-        return Check("memory", True, "unknown on this system (the labs need about 2 GB)")
+        return Check("memory", True, "unknown on this system (the largest lab needs about 2.7 GB)")
     return Check(
         "memory",
         memory >= MIN_MEMORY_GB,
-        f"{memory:.1f} GB (the largest lab peaks at about 2 GB)",
+        f"{memory:.1f} GB (the largest lab peaks at about 2.7 GB)",
         f"use a machine with at least {MIN_MEMORY_GB:.0f} GB, or Google Colab",
     )
 
