@@ -101,9 +101,15 @@ def test_greedy_answers_on_smollm2(smollm2):
         chat_prompt(tokenizer, "What is the capital of France? Answer in one word."),
         chat_prompt(tokenizer, "Say hello.", system="You are brief."),
     ]
-    answers = greedy_answers(model, tokenizer, prompts, max_new_tokens=8)
+    # The shared tokenizer may arrive with either side (it was "left" in the oldest-versions
+    # run); start from "right" so that the check below can fail.
+    original, tokenizer.padding_side = tokenizer.padding_side, "right"
+    try:
+        answers = greedy_answers(model, tokenizer, prompts, max_new_tokens=8)
+        assert tokenizer.padding_side == "right"  # restored after the left-padded batches
+    finally:
+        tokenizer.padding_side = original
     assert "paris" in answers[0].text.lower()
-    assert tokenizer.padding_side == "right"  # restored after the left-padded batches
     # Batched answers equal one-at-a-time answers: the left padding changes nothing.
     alone = greedy_answers(model, tokenizer, prompts[1:], max_new_tokens=8)[0]
     assert alone.text == answers[1].text
