@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from gentle_llm import checks
+from gentle_llm import checks, metrics
 from gentle_llm.finetune import IGNORE_INDEX
 from gentle_llm.preference import sequence_logprob
 
@@ -82,8 +82,8 @@ class TextScore:
 
     @property
     def bits_per_byte(self) -> float:
-        """Total bits divided by bytes: compares models whatever their tokenizer."""
-        return self.nats / math.log(2) / self.bytes
+        """Total bits divided by bytes: compares models whatever their tokenizer (Chapter 6)."""
+        return metrics.bits_per_byte(self.nats / self.tokens, self.tokens, self.bytes)
 
     @property
     def perplexity(self) -> float:
