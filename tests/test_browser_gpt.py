@@ -9,6 +9,7 @@ answers the reader; the built book page must load the weights from disk and from
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -151,13 +152,18 @@ def test_committed_weights_are_the_trained_cpu_quick_model() -> None:
 def test_chapter_page_loads_the_weights_and_shows_the_real_code() -> None:
     page = CHAPTER.read_text("utf-8")
     assert '<script src="../tiny-gpt/tiny-gpt-weights.js"></script>' in page
-    assert ":file: ../src/gentle_llm/explorers/gpt.js" in page
-    code = (ROOT / "src" / "gentle_llm" / "explorers" / "gpt.js").read_text("utf-8")
-    markers = re.findall(r":start-after: (\S+)", page)
-    assert len(markers) >= 4
-    for marker in markers:
-        assert code.count(marker) == 1, marker
-        assert code.count(marker.replace("[glm:", "[/glm:")) == 1, marker
+    # decoding.js (shared with the sampling explorer) runs first: gpt.js needs it.
+    runs = re.findall(r":file: \.\./src/gentle_llm/explorers/(\S+\.js)", page)
+    assert runs == ["decoding.js", "gpt.js"]
+    # Every excerpt shown exists once in the file it is taken from.
+    shown = re.findall(
+        r"```\{literalinclude\} \.\./(\S+)\n(?::\w+: .*\n)*?:start-after: (\S+)", page
+    )
+    assert len(shown) >= 5
+    for path, marker in shown:
+        code = (ROOT / path).read_text("utf-8")
+        assert code.count(marker) == 1, (path, marker)
+        assert code.count(marker.replace("[glm:", "[/glm:")) == 1, (path, marker)
 
 
 # ---- in headless Chromium ----------------------------------------------------------------------
@@ -181,9 +187,9 @@ _LOGITS_JS = """
 """
 
 _STEPS_JS = """
-([ids, steps, useCache]) => {
+([ids, steps, useCache, policy]) => {
   const g = window.GentleTinyGPT;
-  const run = new g.Generation(g.model, ids, {temperature: 0, useCache: useCache});
+  const run = new g.Generation(g.model, ids, {temperature: 0, useCache, window: policy});
   const out = [];
   for (let i = 0; i < steps; i++) {
     run.step();
@@ -205,21 +211,25 @@ def _check_model_in_page(browser, url: str, model: GPT, tok: CharTokenizer, text
             ref = torch.stack([_torch_logits(model, ids[: i + 1])[-1] for i in range(len(ids))])
             assert js.shape == ref.shape
             worst = max(worst, (js - ref).abs().max().item())
-        # A prompt longer than the context: the generation loop keeps its last block tokens,
-        # uses the cache until the window is full, then recomputes the window each step.
+        # A prompt longer than the context: the generation loop keeps its last block tokens
+        # and uses the cache until the window is full. Then "slide" recomputes the window at
+        # every step, and "halve" keeps its last half and fills it up again, twice here.
         long_ids = tok.encode(texts[-1] * 3)
         assert len(long_ids) > block
         steps = block + 10
-        for use_cache in (True, False):
-            result = page.evaluate(_STEPS_JS, [long_ids, steps, use_cache])
-            expected = generate(
-                model, long_ids, SamplingConfig(max_new_tokens=steps, temperature=0)
-            )
-            assert result["tokens"][len(long_ids) :] == expected
+        config = SamplingConfig(max_new_tokens=steps, temperature=0)
+        for use_cache, policy in itertools.product((True, False), ("slide", "halve")):
+            result = page.evaluate(_STEPS_JS, [long_ids, steps, use_cache, policy])
+            expected = generate(model, long_ids, config, window=policy)
+            assert result["tokens"][len(long_ids) :] == expected, (use_cache, policy)
+            start = len(long_ids) - block
             for i in range(steps):
-                context = result["tokens"][: len(long_ids) + i][-block:]
+                end = len(long_ids) + i
+                if end - start > block:  # the window is full: where it starts next
+                    start = end - (block if policy == "slide" else block // 2)
                 js = torch.tensor(result["logits"][i], dtype=torch.float64)
-                worst = max(worst, (js - _torch_logits(model, context)[-1]).abs().max().item())
+                reference = _torch_logits(model, result["tokens"][start:end])[-1]
+                worst = max(worst, (js - reference).abs().max().item())
     assert report.problems() == []
     return worst
 
@@ -295,12 +305,13 @@ def test_seeded_sampling_is_reproducible(js_page) -> None:
     assert report.problems() == []
 
 
-def _generate_in_demo(page, prompt: str, count: int, seed: int) -> str:
+def _generate_in_demo(page, prompt: str, count: int, seed: int, window: str = "halve") -> str:
     demo = page.locator(".glm-gpt")
     demo.locator("textarea.glm-gpt-prompt").fill(prompt)
     inputs = demo.locator(".glm-gpt-controls input")
     inputs.nth(3).fill(str(count))
     inputs.nth(4).fill(str(seed))
+    demo.locator("select.glm-gpt-window").select_option(window)
     demo.locator("button.glm-gpt-go").click()
     page.wait_for_selector(f".glm-gpt[data-done='{count}']")
     return demo.locator(".glm-gpt-new").inner_text()
@@ -337,6 +348,13 @@ def test_the_demo_answers_the_reader(js_page) -> None:
         # Temperature 0 puts all the probability on one character.
         demo.locator(".glm-gpt-controls input").nth(0).fill("0")
         assert demo.locator(".glm-gpt-p").first.inner_text() == "100.0%"
+        # Greedy, the demo writes what gentle_llm.generate writes, under either window policy.
+        model, tok = ex.model_from_weights_js(WEIGHTS.read_text("ascii"))
+        assert demo.locator("select.glm-gpt-window").input_value() == "halve"
+        greedy = SamplingConfig(max_new_tokens=150, temperature=0)
+        for policy in ("halve", "slide"):
+            expected = tok.decode(generate(model, tok.encode("JULIET:\n"), greedy, window=policy))
+            assert _generate_in_demo(page, "JULIET:\n", 150, seed=0, window=policy) == expected
         # A character the model never saw is named, and nothing is generated.
         demo.locator("textarea.glm-gpt-prompt").fill("café")
         status = demo.locator(".glm-gpt-status")

@@ -204,6 +204,57 @@ def test_works_with_a_transformers_model_with_and_without_its_cache(model: GPT) 
     assert generate(hf, PROMPT, config, use_cache=False) == ours
 
 
+class _ContextRecorder:
+    """A callable "model" with a 8-token context that records every context it is shown."""
+
+    def __init__(self) -> None:
+        self.config = GPTConfig(vocab_size=7, block_size=8, n_layer=1, n_head=1, n_embd=4)
+        self.contexts: list[list[int]] = []
+
+    def __call__(self, idx: torch.Tensor) -> torch.Tensor:
+        self.contexts.append(idx[0].tolist())
+        return torch.nn.functional.one_hot((idx + 1) % 7, 7).float() * 10
+
+
+@pytest.mark.parametrize(
+    ("window", "lengths"),
+    [
+        # Sliding: once full, every step sees the last 8 tokens.
+        ("slide", [3, 4, 5, 6, 7, 8, 8, 8, 8, 8, 8, 8]),
+        # Halving: once full, the last 4 are kept and the window fills up again.
+        ("halve", [3, 4, 5, 6, 7, 8, 4, 5, 6, 7, 8, 4]),
+    ],
+)
+def test_window_policy_decides_what_the_model_sees(window: str, lengths: list[int]) -> None:
+    recorder = _ContextRecorder()
+    config = SamplingConfig(max_new_tokens=12, temperature=0)
+    tokens = [0, 1, 2] + generate(recorder, [0, 1, 2], config, window=window)
+    assert [len(c) for c in recorder.contexts] == lengths
+    end = 3
+    for context in recorder.contexts:  # always the latest tokens, in order
+        assert context == tokens[end - len(context) : end]
+        end += 1
+
+
+@pytest.mark.parametrize("sampling", [dict(temperature=0), dict(top_k=10, seed=3)])
+def test_halving_the_window_gives_the_same_tokens_with_and_without_the_cache(
+    model: GPT, sampling: dict
+) -> None:
+    # 5 + 60 tokens fill the 24-token window three times.
+    config = SamplingConfig(max_new_tokens=60, **sampling)
+    cached = generate(model, PROMPT, config, window="halve")
+    assert cached == generate(model, PROMPT, config, use_cache=False, window="halve")
+    hf = to_hf_gpt2(model)
+    assert generate(hf, PROMPT, config, window="halve") == cached
+    # Until the window first fills, the two policies agree.
+    assert cached[:20] == generate(model, PROMPT, config)[:20]
+
+
+def test_unknown_window_policy_is_refused(model: GPT) -> None:
+    with pytest.raises(ValueError, match="window must be one of 'slide', 'halve'"):
+        generate(model, PROMPT, SamplingConfig(max_new_tokens=1), window="shift")
+
+
 # -- bad inputs -----------------------------------------------------------------------------------
 
 

@@ -8,8 +8,12 @@ temperature, top-k, top-p), pick one token, append it, and repeat. A key/value c
 Policy for long inputs: the model can only look at its last ``block_size`` tokens, so a prompt
 longer than that is truncated on the left (its oldest tokens are dropped), and so is the
 running text once it outgrows the context. Positions in :class:`~gentle_llm.model.GPT` are
-learned, so a cache cannot slide along with the window: once the window is full, every step
-recomputes the window without the cache, exactly as the uncached path does.
+learned, so a cache cannot slide along with the window. ``window="slide"`` (the default) then
+recomputes the whole window without the cache at every step, so each token sees the last
+``block_size`` tokens. ``window="halve"`` instead keeps the last half of the window once it
+is full, computes it once into a fresh cache and goes on with the cache: each token sees
+between half a window and a whole one, for a fraction of the work (llama.cpp's "context
+shift" also drops half the context when it fills).
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ from gentle_llm.devices import model_device
 from gentle_llm.llama import Llama
 from gentle_llm.model import GPT, KVCache
 
-__all__ = ["SamplingConfig", "next_token_distribution", "generate", "stream"]
+__all__ = ["WINDOW_POLICIES", "SamplingConfig", "next_token_distribution", "generate", "stream"]
+
+# What happens when the text outgrows the context; see the module docstring.
+WINDOW_POLICIES = ("slide", "halve")
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,7 @@ def stream(
     config: SamplingConfig | None = None,
     *,
     use_cache: bool = True,
+    window: str = "slide",
 ) -> Iterator[int]:
     """Yield new token ids one at a time, as soon as each is chosen (Chapter 7).
 
@@ -145,10 +153,11 @@ def stream(
     ``[1, T, vocab]`` (a tensor, a ``(logits, loss)`` tuple, or an object with ``.logits``).
     The KV cache is used with our models and with ``transformers`` models; other callables
     recompute the whole context each step.
-    The prompt itself is not yielded. See the module docstring for prompts longer than the
-    context.
+    The prompt itself is not yielded. ``window`` ("slide" or "halve") says what happens once
+    the text outgrows the context; see the module docstring.
     """
     config = config or SamplingConfig()
+    checks.one_of(window, "window", WINDOW_POLICIES)
     block_size, vocab_size = _model_limits(model)
     prompt = _check_prompt(prompt_ids, vocab_size)
     device = model_device(model)
@@ -167,7 +176,8 @@ def stream(
         model.eval()
     try:
         tokens = list(prompt)
-        pending = tokens if block_size is None else tokens[-block_size:]
+        start = 0 if block_size is None else max(len(tokens) - block_size, 0)
+        pending = tokens[start:]  # the tokens the model has not seen yet
         for _ in range(config.max_new_tokens):
             with torch.inference_mode():
                 idx = torch.tensor([pending], dtype=torch.long, device=device)
@@ -185,12 +195,16 @@ def stream(
                 return
             tokens.append(token)
             yield token
-            if caching and (block_size is None or cached < block_size):
-                pending = [token]
-            else:
-                # No cache, or the window is full: positions shift, so recompute the window.
+            full = block_size is not None and len(tokens) - start > block_size
+            if full and window == "halve":
+                # Keep the last half of the window; its positions restart at 0.
+                start = len(tokens) - max(block_size // 2, 1)
+                cache, cached = (KVCache(model.config.n_layer) if caching and ours else None), 0
+            elif full:
+                start = len(tokens) - block_size
+                # Sliding moves every position, so the cache no longer fits: recompute.
                 caching, cache = False, None
-                pending = tokens if block_size is None else tokens[-block_size:]
+            pending = tokens[start:] if not caching or cached == 0 else [token]
     finally:
         if was_training:
             model.train()
@@ -202,12 +216,13 @@ def generate(
     config: SamplingConfig | None = None,
     *,
     use_cache: bool = True,
+    window: str = "slide",
 ) -> list[int]:
     """Generate and return the new token ids (without the prompt). Chapter 7 explains it.
 
     Same arguments as :func:`stream`; the result is ``list(stream(...))``.
     """
-    return list(stream(model, prompt_ids, config, use_cache=use_cache))
+    return list(stream(model, prompt_ids, config, use_cache=use_cache, window=window))
 
 
 # -- helpers --------------------------------------------------------------------------------

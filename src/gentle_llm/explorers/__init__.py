@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from functools import cache
+from importlib import resources
 
 _counters: dict[str, itertools.count] = {}
 
@@ -18,3 +20,9 @@ def element_id(prefix: str, content: str) -> str:
     counter = _counters.setdefault(prefix, itertools.count(1))
     digest = hashlib.sha1(content.encode("utf-8", errors="replace")).hexdigest()[:8]
     return f"{prefix}-{next(counter)}-{digest}"
+
+
+@cache
+def static_file(name: str) -> str:
+    """The text of one of the explorers' CSS or JavaScript files, to inline in a page."""
+    return resources.files("gentle_llm.explorers").joinpath(name).read_text(encoding="utf-8")

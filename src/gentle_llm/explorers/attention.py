@@ -11,25 +11,18 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from gentle_llm import checks
-from gentle_llm.explorers import element_id
+from gentle_llm.explorers import element_id, static_file
 
 __all__ = ["attention_array", "head_view_html", "show_head_view", "token_label"]
 
 #: Refuse to build pages bigger than this; pick fewer layers or heads, or a shorter text.
 MAX_BYTES = 2_000_000
 MAX_VALUES = 600_000  # weights to embed; about 3 characters each
-
-
-@cache
-def _static(name: str) -> str:
-    return resources.files("gentle_llm.explorers").joinpath(name).read_text(encoding="utf-8")
 
 
 def token_label(token: str) -> str:
@@ -136,7 +129,7 @@ def head_view_html(
     title_html = f'<div class="glm-title">{html.escape(title)}</div>' if title else ""
     return (
         f'<div class="glm-attn tex2jax_ignore mathjax_ignore" id="{uid}">'
-        f"<style>{_static('attention.css')}</style>"
+        f"<style>{static_file('attention.css')}</style>"
         f"{title_html}"
         '<div class="glm-fallback">Interactive attention view: it needs JavaScript (in '
         "JupyterLab, trust the notebook).</div>"
@@ -150,7 +143,7 @@ def head_view_html(
         "value.</div></div>"
         f'<script type="application/json" class="glm-data">{data}</script>'
         f'<script>(function () {{ var root = document.getElementById("{uid}"); '
-        f"if (!root) {{ return; }}\n{_static('attention.js')}\n}})();</script>"
+        f"if (!root) {{ return; }}\n{static_file('attention.js')}\n}})();</script>"
         "</div>"
     )
 

@@ -2,8 +2,9 @@
  *
  * The forward pass mirrors src/gentle_llm/model.py block for block (embeddings, pre-norm
  * blocks of causal self-attention with a key/value cache and a tanh-GELU MLP, residual
- * connections, final LayerNorm, the head tied to the token embedding), and the sampling
- * mirrors gentle_llm.generate (temperature, top-k, top-p, a window of block_size tokens).
+ * connections, final LayerNorm, the head tied to the token embedding), and the generation loop
+ * mirrors gentle_llm.generate (a window of block_size tokens); decoding.js, loaded first, turns
+ * logits into a drawn token (temperature, top-k, top-p).
  * The weights come from a classic script that sets window.GENTLE_TINY_GPT (written by
  * scripts/export_browser_gpt.py). Numbers are JavaScript doubles; the weights are float32.
  */
@@ -317,107 +318,38 @@
     return ids.map(function (id) { return vocab[id]; }).join("");
   };
 
-  // ---- Sampling --------------------------------------------------------------------------------
+  // ---- Sampling: decoding.js, shared with the sampling explorer --------------------------------
 
-  // [glm:sampling]
-  // generate.next_token_distribution: temperature (0 = greedy), then top-k, softmax, top-p.
-  function nextTokenDistribution(logits, options) {
-    var n = logits.length, probs = new Float64Array(n), i, max = -Infinity, best = 0;
-    for (i = 0; i < n; i++) {
-      if (!isFinite(logits[i])) {
-        throw new Error("The model produced a non-finite logit; its weights are broken.");
-      }
-      if (logits[i] > max) { max = logits[i]; best = i; }
-    }
-    if (options.temperature === 0) {
-      probs[best] = 1; // greedy; the lowest id wins a tie
-      return probs;
-    }
-    // Subtracting the largest logit changes no probability and keeps exp() finite.
-    var z = new Float64Array(n);
-    for (i = 0; i < n; i++) {
-      z[i] = (logits[i] - max) / options.temperature;
-    }
-    if (options.topK && options.topK < n) {
-      var sorted = Array.prototype.slice.call(z).sort(function (a, b) { return b - a; });
-      var kth = sorted[options.topK - 1];
-      for (i = 0; i < n; i++) {
-        if (z[i] < kth) { z[i] = -Infinity; } // ties with the k-th are kept
-      }
-    }
-    var total = 0;
-    for (i = 0; i < n; i++) {
-      probs[i] = Math.exp(z[i]);
-      total += probs[i];
-    }
-    for (i = 0; i < n; i++) {
-      probs[i] /= total;
-    }
-    if (options.topP && options.topP < 1) {
-      var order = [];
-      for (i = 0; i < n; i++) { order.push(i); }
-      order.sort(function (a, b) { return probs[b] - probs[a] || a - b; });
-      // Keep the most likely tokens until their total reaches top_p (the one that crosses
-      // it is kept), then renormalise.
-      var before = 0, kept = 0;
-      for (i = 0; i < n; i++) {
-        var p = probs[order[i]];
-        if (before >= options.topP) {
-          probs[order[i]] = 0;
-        } else {
-          kept += p;
-        }
-        before += p;
-      }
-      for (i = 0; i < n; i++) {
-        probs[i] /= kept;
-      }
-    }
-    return probs;
+  var decoding = window.GentleDecoding;
+  if (!decoding) {
+    throw new Error("gpt.js needs decoding.js: include it on the page first.");
   }
-
-  // A small seeded random number generator (mulberry32): the same seed, the same text.
-  function seededRandom(seed) {
-    var state = seed >>> 0;
-    return function () {
-      state = (state + 0x6d2b79f5) >>> 0;
-      var t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
-  // Draw one token id: walk the cumulative probabilities up to a uniform random number.
-  function sample(probs, random) {
-    var u = random(), total = 0, last = 0;
-    for (var i = 0; i < probs.length; i++) {
-      if (probs[i] > 0) {
-        total += probs[i];
-        last = i;
-        if (u < total) { return i; }
-      }
-    }
-    return last; // rounding left u just above the total
-  }
-  // [/glm:sampling]
+  var nextTokenDistribution = decoding.nextTokenDistribution;
+  var seededRandom = decoding.seededRandom;
+  var sample = decoding.sample;
 
   // [glm:generate]
   // generate.stream: one step per call. The model sees at most block_size tokens, so a long
-  // prompt keeps its last ones; positions are learned, so once the window is full each step
-  // recomputes the whole window without the cache, exactly as gentle_llm.generate does.
+  // prompt keeps its last ones. Positions are learned, so a full window cannot just slide
+  // along the cache. window "slide" (as gentle_llm.generate does by default) recomputes the
+  // whole window at every step; "halve" keeps the window's last half, computes it once into a
+  // fresh cache and goes on with the cache, many times less work for the same kind of text.
   function Generation(model, promptIds, options) {
     if (promptIds.length === 0) {
       throw new Error("The prompt is empty: type at least one character (a newline will do).");
     }
     this.model = model;
     this.options = options;
+    this.window = options.window || "slide";
+    if (this.window !== "slide" && this.window !== "halve") {
+      throw new Error("window must be \"slide\" or \"halve\", not " + this.window + ".");
+    }
     this.block = model.config.block_size;
     this.tokens = promptIds.slice();
-    this.pending = this.tokens.slice(-this.block);
+    this.start = Math.max(this.tokens.length - this.block, 0);
+    this.pending = this.tokens.slice(this.start); // the tokens the model has not seen yet
     this.caching = options.useCache !== false;
     this.cache = new KVCache(model.config);
-    this.cached = 0;
     this.random = seededRandom(options.seed || 0);
     this.logits = null;
     this.probs = null;
@@ -426,7 +358,6 @@
   Generation.prototype.step = function () {
     var cache = this.caching ? this.cache : new KVCache(this.model.config);
     var logits = this.model.forward(this.pending, cache)[0];
-    this.cached += this.pending.length;
     var probs = nextTokenDistribution(logits, this.options);
     var token = 0;
     if (this.options.temperature === 0) {
@@ -439,13 +370,17 @@
     this.logits = logits;
     this.probs = probs;
     this.tokens.push(token);
-    if (this.caching && this.cached < this.block) {
-      this.pending = [token];
-    } else {
-      // No cache, or the window is full: positions shift, so recompute the window.
-      this.caching = false;
-      this.pending = this.tokens.slice(-this.block);
+    var full = this.tokens.length - this.start > this.block;
+    if (full && this.window === "halve") {
+      // Keep the last half of the window; its positions restart at 0.
+      this.start = this.tokens.length - Math.max(Math.floor(this.block / 2), 1);
+      this.cache = new KVCache(this.model.config);
+    } else if (full) {
+      this.start = this.tokens.length - this.block;
+      this.caching = false; // sliding moves every position, so the cache no longer fits
     }
+    var fresh = !this.caching || this.cache.length === 0;
+    this.pending = fresh ? this.tokens.slice(this.start) : [token];
     return token;
   };
   // [/glm:generate]
@@ -522,6 +457,15 @@
     field(controls, "Characters", this.count);
     this.seed = numberInput(0, 1000000, 1, 1);
     field(controls, "Seed", this.seed);
+    // What to do once the text fills the 64-character window (see Generation).
+    this.window = element("select", "glm-gpt-window");
+    [["halve", "keep the last half (fast)"], ["slide", "slide by one (exact, slower)"]]
+      .forEach(function (choice) {
+        var option = element("option", "", choice[1]);
+        option.value = choice[0];
+        this.window.appendChild(option);
+      }, this);
+    field(controls, "Window full", this.window);
     root.appendChild(controls);
 
     var buttons = element("div", "glm-gpt-buttons");
@@ -578,7 +522,7 @@
     }
     return {
       temperature: temperature, topK: topK || null, topP: topP < 1 ? topP : null,
-      maxNewTokens: Math.min(count, 2000), seed: seed,
+      maxNewTokens: Math.min(count, 2000), seed: seed, window: this.window.value,
     };
   };
 

@@ -21,14 +21,13 @@ import html
 import json
 import re
 from dataclasses import asdict, fields
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import torch
 
 from gentle_llm import checks
+from gentle_llm.explorers import static_file
 from gentle_llm.model import GPT, GPTConfig
 from gentle_llm.tokenizers import CharTokenizer
 
@@ -48,11 +47,6 @@ _DTYPES = {"float16": "<f2", "float32": "<f4"}
 _PREFIX = f"window.{GLOBAL_NAME} = "
 # The config fields gpt.js needs; dropout does nothing at inference, so it is not stored.
 _CONFIG_FIELDS = ("vocab_size", "block_size", "n_layer", "n_head", "n_embd", "bias")
-
-
-@cache
-def _static(name: str) -> str:
-    return resources.files("gentle_llm.explorers").joinpath(name).read_text(encoding="utf-8")
 
 
 def _tensors_to_store(model: GPT) -> list[tuple[str, torch.Tensor]]:
@@ -169,7 +163,8 @@ def config_dict(config: GPTConfig) -> dict[str, Any]:
 
 
 def standalone_page_html(weights_src: str, *, title: str = "Tiny GPT") -> str:
-    """A whole HTML page with the demo: gpt.css and gpt.js inlined, the weights from a file.
+    """A whole HTML page with the demo: gpt.css, decoding.js and gpt.js inlined, the weights
+    from a file.
 
     ``weights_src`` is the address of the weights script relative to the page. The book's
     page loads the same files in the same order; tests and the benchmark use this page.
@@ -177,9 +172,10 @@ def standalone_page_html(weights_src: str, *, title: str = "Tiny GPT") -> str:
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>{_static('gpt.css')}</style></head><body>"
+        f"<title>{html.escape(title)}</title><style>{static_file('gpt.css')}</style></head><body>"
         '<div class="glm-gpt mathjax_ignore tex2jax_ignore">'
         '<p class="glm-gpt-fallback">The live model needs JavaScript.</p></div>'
         f'<script src="{html.escape(weights_src)}"></script>'
-        f"<script>{_static('gpt.js')}</script></body></html>"
+        f"<script>{static_file('decoding.js')}</script>"
+        f"<script>{static_file('gpt.js')}</script></body></html>"
     )

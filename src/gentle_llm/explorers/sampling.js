@@ -1,8 +1,9 @@
 // Sampling explorer (Chapter 7). Runs with no kernel: the stored logits travel with the page
 // as JSON. Python wraps this body in a function that receives `root`, the explorer's outer
-// <div>, so several explorers on one page never touch each other. The steps mirror
-// gentle_llm.generate.next_token_distribution, and the random draws mirror
-// gentle_llm.explorers.sampling.draw_tokens.
+// <div>, so several explorers on one page never touch each other. decoding.js (shared with
+// the tiny GPT of Chapter 6) reshapes the distribution as
+// gentle_llm.generate.next_token_distribution does and draws as
+// gentle_llm.explorers.sampling.draw_tokens does.
 var dataNode = root.querySelector("script.glm-data");
 if (!dataNode || root.getAttribute("data-ready") === "1") { return; }
 root.setAttribute("data-ready", "1");
@@ -22,83 +23,23 @@ function el(tag, cls, text) {
   return node;
 }
 
-// Temperature (0 = greedy), top-k (ties with the k-th are kept), softmax, top-p (keep the
-// most likely tokens until their total reaches p, the one that crosses it included).
+var decoding = window.GentleDecoding; // decoding.js, included before this explorer
+
+// Temperature, top-k and top-p as decoding.js applies them; the sliders' top ends mean "off".
 function distribution(logits, temperature, topK, topP) {
-  var n = logits.length;
-  var probs = new Array(n);
-  var i;
-  if (temperature === 0) {
-    var best = 0;
-    for (i = 1; i < n; i++) { if (logits[i] > logits[best]) { best = i; } }
-    for (i = 0; i < n; i++) { probs[i] = i === best ? 1 : 0; }
-    return probs;
-  }
-  var scaled = logits.map(function (v) { return v / temperature; });
-  var keep = scaled.map(function () { return true; });
-  if (topK < n) {
-    var sorted = scaled.slice().sort(function (a, b) { return b - a; });
-    var kth = sorted[topK - 1];
-    for (i = 0; i < n; i++) { keep[i] = scaled[i] >= kth; }
-  }
-  var top = -Infinity;
-  for (i = 0; i < n; i++) { if (keep[i] && scaled[i] > top) { top = scaled[i]; } }
-  var total = 0;
-  for (i = 0; i < n; i++) {
-    probs[i] = keep[i] ? Math.exp(scaled[i] - top) : 0;
-    total += probs[i];
-  }
-  for (i = 0; i < n; i++) { probs[i] /= total; }
-  if (topP < 1) {
-    var order = probs.map(function (p, j) { return j; });
-    // A stable sort, largest first: equal probabilities keep their order, as in torch.
-    order.sort(function (a, b) { return probs[b] - probs[a] || a - b; });
-    var before = 0;
-    var kept = 0;
-    var out = probs.map(function () { return 0; });
-    order.forEach(function (j) {
-      if (before < topP) { out[j] = probs[j]; kept += probs[j]; }
-      before += probs[j];
-    });
-    probs = out.map(function (p) { return p / kept; });
-  }
-  return probs;
-}
-
-// mulberry32: a tiny seeded generator of floats in [0, 1).
-function mulberry32(seed) {
-  var a = seed >>> 0;
-  return function () {
-    a = (a + 0x6D2B79F5) >>> 0;
-    var t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  var options = {
+    temperature: temperature, topK: topK < logits.length ? topK : null,
+    topP: topP < 1 ? topP : null
   };
+  return Array.from(decoding.nextTokenDistribution(logits, options));
 }
 
+// n independent draws from one distribution, from one seeded generator.
 function drawTokens(probs, seed, n) {
-  var rand = mulberry32(seed);
-  var last = 0;
-  probs.forEach(function (p, i) { if (p > 0) { last = i; } });
+  var random = decoding.seededRandom(seed);
   var draws = [];
-  for (var d = 0; d < n; d++) {
-    var u = rand();
-    var total = 0;
-    var pick = last;
-    for (var i = 0; i < probs.length; i++) {
-      total += probs[i];
-      if (probs[i] > 0 && u < total) { pick = i; break; }
-    }
-    draws.push(pick);
-  }
+  for (var d = 0; d < n; d++) { draws.push(decoding.sample(probs, random)); }
   return draws;
-}
-
-function entropyBits(probs) {
-  var h = 0;
-  probs.forEach(function (p) { if (p > 0) { h -= p * Math.log2(p); } });
-  return h;
 }
 
 var promptSelect = root.querySelector("select.glm-prompt");
@@ -171,7 +112,7 @@ function render() {
     bars.appendChild(row);
   });
   summary.textContent = kept + " of " + n + " tokens can be drawn; entropy " +
-    entropyBits(probs).toFixed(2) + " bits.";
+    decoding.entropyBits(probs).toFixed(2) + " bits.";
 
   var draws = drawTokens(probs, state.seed, data.draws);
   drawsHead.textContent = data.draws + " draws with seed " + state.seed +

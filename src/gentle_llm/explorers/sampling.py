@@ -17,14 +17,12 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import torch
 
 from gentle_llm import checks
-from gentle_llm.explorers import element_id
+from gentle_llm.explorers import element_id, static_file
 from gentle_llm.explorers.tokens import visible_whitespace
 from gentle_llm.generate import SamplingConfig, next_token_distribution
 
@@ -52,11 +50,6 @@ class StoredLogits:
     tokens: tuple[str, ...]
     logits: tuple[float, ...]
     mass: float = 1.0
-
-
-@cache
-def _static(name: str) -> str:
-    return resources.files("gentle_llm.explorers").joinpath(name).read_text(encoding="utf-8")
 
 
 def stored_logits(
@@ -222,7 +215,7 @@ def sampling_html(
 
     return (
         f'<div class="glm-samp tex2jax_ignore mathjax_ignore" id="{uid}">'
-        f"<style>{_static('sampling.css')}</style>"
+        f"<style>{static_file('sampling.css')}</style>"
         f"{title_html}"
         '<div class="glm-fallback">Interactive sampling explorer: it needs JavaScript (in '
         "JupyterLab, trust the notebook).</div>"
@@ -239,8 +232,9 @@ def sampling_html(
         '<div class="glm-draws-head"></div><div class="glm-draws"></div>'
         '<div class="glm-note"></div></div>'
         f'<script type="application/json" class="glm-data">{data}</script>'
+        f"<script>{static_file('decoding.js')}</script>"
         f'<script>(function () {{ var root = document.getElementById("{uid}"); '
-        f"if (!root) {{ return; }}\n{_static('sampling.js')}\n}})();</script>"
+        f"if (!root) {{ return; }}\n{static_file('sampling.js')}\n}})();</script>"
         "</div>"
     )
 

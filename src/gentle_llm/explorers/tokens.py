@@ -25,10 +25,9 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from gentle_llm.explorers import element_id
+from gentle_llm.explorers import element_id, static_file
 from gentle_llm.tokenizers import (
     GPT2_SPLIT_PATTERN,
     GPT4_SPLIT_PATTERN,
@@ -70,11 +69,6 @@ MAX_TYPED = 5_000  # characters the text box accepts; keeps re-tokenizing instan
 # The split patterns tokens.js knows; a BPE with any other pattern cannot run in the page.
 _JS_PATTERNS = {GPT2_SPLIT_PATTERN: "gpt2", GPT4_SPLIT_PATTERN: "gpt4"}
 _TIKTOKEN_PATTERNS = {"r50k_base": "gpt2", "cl100k_base": "gpt4"}
-
-
-@cache
-def _static(name: str) -> str:
-    return resources.files("gentle_llm.explorers").joinpath(name).read_text(encoding="utf-8")
 
 
 def visible_whitespace(piece: str) -> str:
@@ -171,9 +165,9 @@ def _wrap(body: str, seed: str) -> str:
     uid = element_id("gllm-tokens", seed)
     return (
         f'<div class="gllm-tokens tex2jax_ignore mathjax_ignore" id="{uid}">'
-        f"<style>{_static('tokens.css')}</style>{body}"
+        f"<style>{static_file('tokens.css')}</style>{body}"
         f'<script>(function () {{ var root = document.getElementById("{uid}"); '
-        f"if (!root) {{ return; }}\n{_static('tokens.js')}\n}})();</script></div>"
+        f"if (!root) {{ return; }}\n{static_file('tokens.js')}\n}})();</script></div>"
     )
 
 
