@@ -31,11 +31,14 @@ sys.path.insert(0, str(ROOT / "tests"))  # the browser helpers the book tests us
 
 from browser import chromium, open_page  # noqa: E402
 
+from gentle_llm.assets import use_mirror_by_default  # noqa: E402
 from gentle_llm.explorers.gpt import model_from_weights_js, standalone_page_html  # noqa: E402
 from gentle_llm.generate import SamplingConfig, generate  # noqa: E402
 
 WEIGHTS = ROOT / "assets" / "extra" / "tiny-gpt" / "tiny-gpt-weights.js"
 PROMPT = "ROMEO:\nWhat say"  # 15 characters: 49 more fill the window
+# Like the tests, use the offline asset mirror next to the repository when there is one.
+use_mirror_by_default(ROOT.parent / "shared" / "assets")
 
 _JS_RUN = """
 ([ids, n, split, policy]) => {

@@ -23,7 +23,7 @@ so it is an upper bound. A third row runs the actual command
 ``gentle-llm train --preset cpu-quick`` end to end, its own evaluations and checkpoint
 included, to show what a learner waits for.
 
-    .venv/bin/python benchmarks/bench_time_to_quality.py            # about 9 minutes
+    .venv/bin/python benchmarks/bench_time_to_quality.py            # about 11 minutes
     .venv/bin/python benchmarks/bench_time_to_quality.py --no-cli   # skip the third row
 
 Writes benchmarks/results/time_to_quality.json; draw it with
@@ -51,7 +51,7 @@ TARGET = 1.898
 NANOGPT_SECONDS = 121.0  # the reference recipe run as nanoGPT on this machine (issue 3)
 THREADS = 2
 # The presets raced against the reference, and the steps between their evaluations.
-RECIPES = {"cpu-quick": 50, "cpu-sprint": 50, "cpu-speedrun": 100}
+RECIPES = {"cpu-quick": 50, "cpu-sprint": 40, "cpu-speedrun": 100}
 # Like the tests, use the offline asset mirror next to the repository when there is one.
 use_mirror_by_default(ROOT.parent / "shared" / "assets")
 

@@ -47,6 +47,8 @@ def test_lr_warms_up_linearly_then_decays_along_a_cosine() -> None:
         ({"dtype": "float8"}, "dtype must be"),
         ({"grad_clip": 0.0}, "grad_clip"),
         ({"eval_batches": 0}, "eval_batches"),
+        ({"optimizer": "sgd"}, "optimizer must be one of 'adamw', 'muon'"),
+        ({"muon_lr": 0.0}, "muon_lr"),
     ],
 )
 def test_train_config_rejects_bad_values(changes: dict, message: str) -> None:
@@ -128,22 +130,23 @@ def test_fit_cannot_run_past_the_schedule(make_trainer) -> None:
 # -- exact resume -----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("optimizer", ["adamw", "muon"])
 def test_resume_is_bitwise_identical_to_an_uninterrupted_run(
-    tiny_gpt_config, make_trainer, tmp_path: Path
+    tiny_gpt_config, make_trainer, tmp_path: Path, optimizer: str
 ) -> None:
     """Stop after 4 of 10 steps, rebuild everything from scratch, load, finish: same bits."""
     dropout = replace(
         tiny_gpt_config, dropout=0.1
     )  # dropout draws from the global RNG: it must resume too
-    straight = make_trainer(dropout, grad_accum=2)
+    straight = make_trainer(dropout, grad_accum=2, optimizer=optimizer)
     straight.fit()
 
-    first = make_trainer(dropout, grad_accum=2)
+    first = make_trainer(dropout, grad_accum=2, optimizer=optimizer)
     first.fit(4)
     path = first.save(tmp_path / "ckpt.safetensors")
     torch.manual_seed(12345)  # disturb every random stream before resuming
     torch.rand(100)
-    resumed = make_trainer(dropout, grad_accum=2)
+    resumed = make_trainer(dropout, grad_accum=2, optimizer=optimizer)
     resumed.load(path)
     assert resumed.step == 4
     resumed.fit()

@@ -23,8 +23,8 @@ OUT = ROOT / "assets" / "figures" / "time-to-quality.png"
 LABELS = {
     "reference": "nanoGPT's CPU recipe (4 layers, batch 12)",
     "cpu-quick": "cpu-quick",
-    "cpu-sprint": "cpu-sprint",
-    "cpu-speedrun": "cpu-speedrun",
+    "cpu-sprint": "cpu-sprint (Muon)",
+    "cpu-speedrun": "cpu-speedrun (Muon)",
 }
 COLORS = {
     "reference": "#7f7f7f",

@@ -36,10 +36,12 @@ from gentle_llm.devices import (
 )
 from gentle_llm.history import History, TrainingDiverged, diverged
 from gentle_llm.model import GPT
+from gentle_llm.muon import Muon
 
 __all__ = ["History", "TrainConfig", "Trainer", "TrainingDiverged", "lr_at", "make_optimizer"]
 
 EvalCallback = Callable[[int, float, float, float], Any]
+OPTIMIZERS = ("adamw", "muon")
 
 
 @dataclass
@@ -51,7 +53,9 @@ class TrainConfig:
     ``eval_batches=None`` evaluates on the whole validation split; a number evaluates on that
     many random validation batches instead (faster, noisier). ``dtype`` is ``"auto"`` (bfloat16
     on GPUs that support it, else float16; float32 on CPU), ``"float32"``, ``"bfloat16"`` or
-    ``"float16"``; half precision is used on CUDA only, through autocast.
+    ``"float16"``; half precision is used on CUDA only, through autocast. ``optimizer`` is
+    ``"adamw"`` or ``"muon"`` (:mod:`gentle_llm.muon`: the matrices inside the blocks step at
+    ``muon_lr``, everything else with AdamW at ``lr``; the schedule scales both alike).
     """
 
     steps: int = 2000
@@ -63,6 +67,8 @@ class TrainConfig:
     weight_decay: float = 0.1
     betas: tuple[float, float] = (0.9, 0.99)
     eps: float = 1e-8
+    optimizer: str = "adamw"
+    muon_lr: float = 0.02
     grad_clip: float | None = 1.0
     eval_interval: int = 250
     eval_batches: int | None = None
@@ -90,6 +96,8 @@ class TrainConfig:
         )
         checks.number(self.weight_decay, "TrainConfig.weight_decay", low=0)
         checks.number(self.eps, "TrainConfig.eps", low=0, low_open=True)
+        checks.one_of(self.optimizer, "TrainConfig.optimizer", OPTIMIZERS)
+        checks.number(self.muon_lr, "TrainConfig.muon_lr", low=0, low_open=True)
         for beta in self.betas:
             checks.number(beta, "TrainConfig.betas", low=0, high=1, high_open=True)
         if self.batch_size % self.grad_accum != 0:
@@ -140,16 +148,32 @@ def _fused_supported(device: torch.device) -> bool:
 
 def make_optimizer(
     model: nn.Module, config: TrainConfig, device: torch.device
-) -> torch.optim.AdamW:
-    """AdamW with weight decay on matrices only (Chapter 6: biases and norms stay free)."""
-    decay, no_decay = [], []
+) -> torch.optim.Optimizer:
+    """AdamW with weight decay on matrices only (Chapter 6: biases and norms stay free).
+
+    With ``config.optimizer == "muon"``, the matrices inside the transformer blocks get
+    :class:`~gentle_llm.muon.Muon`'s update at ``muon_lr`` instead, and the rest keep AdamW's.
+    """
+    in_blocks = set()
+    if config.optimizer == "muon":
+        in_blocks = {id(p) for p in model.blocks.parameters() if p.dim() == 2}
+    matrices, decay, no_decay = [], [], []
     for _, param in model.named_parameters():
         if param.requires_grad:
-            (decay if param.dim() >= 2 else no_decay).append(param)
+            if id(param) in in_blocks:
+                matrices.append(param)
+            else:
+                (decay if param.dim() >= 2 else no_decay).append(param)
     groups = [
         {"params": decay, "weight_decay": config.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
+    if config.optimizer == "muon":
+        # lr_scale keeps Muon's rate in proportion as train_step applies the schedule.
+        muon_group = {"params": matrices, "lr": config.muon_lr, "muon": True}
+        muon_group |= {"weight_decay": config.weight_decay, "lr_scale": config.muon_lr / config.lr}
+        adamw_groups = [{**group, "muon": False} for group in groups]
+        return Muon([muon_group, *adamw_groups], betas=config.betas, eps=config.eps)
     return torch.optim.AdamW(
         groups,
         lr=config.lr,
@@ -233,7 +257,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         lr = lr_at(self.step, self.config)
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_scale", 1.0)
         micro_batches = self.sampler.sample()
         total = torch.zeros((), device=self.device)
         for i, (x, y) in enumerate(micro_batches):
