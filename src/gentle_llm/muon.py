@@ -88,7 +88,8 @@ class Muon(torch.optim.Optimizer):
                 )
 
     @torch.no_grad()
-    def step(self, closure: Any = None) -> Any:  # noqa: D102 - torch's Optimizer.step
+    def step(self, closure: Any = None) -> Any:
+        """One update of every parameter that has a gradient (torch's Optimizer.step)."""
         loss = None
         if closure is not None:
             with torch.enable_grad():

@@ -169,9 +169,14 @@ def make_optimizer(
         {"params": no_decay, "weight_decay": 0.0},
     ]
     if config.optimizer == "muon":
-        # lr_scale keeps Muon's rate in proportion as train_step applies the schedule.
-        muon_group = {"params": matrices, "lr": config.muon_lr, "muon": True}
-        muon_group |= {"weight_decay": config.weight_decay, "lr_scale": config.muon_lr / config.lr}
+        muon_group = {
+            "params": matrices,
+            "muon": True,
+            "lr": config.muon_lr,
+            "weight_decay": config.weight_decay,
+            # Keeps Muon's rate in proportion as train_step applies the schedule.
+            "lr_scale": config.muon_lr / config.lr,
+        }
         adamw_groups = [{**group, "muon": False} for group in groups]
         return Muon([muon_group, *adamw_groups], betas=config.betas, eps=config.eps)
     return torch.optim.AdamW(

@@ -458,14 +458,14 @@
     this.seed = numberInput(0, 1000000, 1, 1);
     field(controls, "Seed", this.seed);
     // What to do once the text fills the 64-character window (see Generation).
-    this.window = element("select", "glm-gpt-window");
-    [["halve", "keep the last half (fast)"], ["slide", "slide by one (exact, slower)"]]
+    this.windowChoice = element("select", "glm-gpt-window");
+    [["halve", "keep the last half (fast)"], ["slide", "slide by one (full context, slower)"]]
       .forEach(function (choice) {
         var option = element("option", "", choice[1]);
         option.value = choice[0];
-        this.window.appendChild(option);
+        this.windowChoice.appendChild(option);
       }, this);
-    field(controls, "Window full", this.window);
+    field(controls, "Window full", this.windowChoice);
     root.appendChild(controls);
 
     var buttons = element("div", "glm-gpt-buttons");
@@ -522,7 +522,7 @@
     }
     return {
       temperature: temperature, topK: topK || null, topP: topP < 1 ? topP : null,
-      maxNewTokens: Math.min(count, 2000), seed: seed, window: this.window.value,
+      maxNewTokens: Math.min(count, 2000), seed: seed, window: this.windowChoice.value,
     };
   };
 
