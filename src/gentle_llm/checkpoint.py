@@ -5,6 +5,10 @@ and the random generators' states (``rng/<name>``) as tensors, and the rest (ste
 and training configs, the tokenizer, the loss history) as JSON in the file's metadata.
 safetensors stores plain numbers only, so loading a checkpoint can never run code, unlike
 a pickled ``.pt`` file. A SHA-256 of the tensors, stored beside them, catches a damaged copy.
+
+The package ships one checkpoint: the tiny GPT trained once with the ``cpu-quick`` preset, the
+same weights that run in Chapter 6's page. Chapters 7 to 11 load it with :func:`load_tiny_gpt`,
+so their numbers do not depend on how a learner's CPU rounds the last bits of a training run.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from gentle_llm.model import GPT, GPTConfig
 
 __all__ = [
     "CHECKPOINT_NAME",
+    "TINY_GPT_FILE",
     "CheckpointError",
     "load_checkpoint",
+    "load_tiny_gpt",
     "model_from_checkpoint",
     "read_checkpoint",
     "save_checkpoint",
@@ -36,6 +42,8 @@ __all__ = [
 CHECKPOINT_FORMAT = "gentle_llm.checkpoint"
 CHECKPOINT_VERSION = 2  # 2 added the tensors' checksum
 CHECKPOINT_NAME = "ckpt.safetensors"
+# Written by scripts/export_browser_gpt.py from the same run as the page's weights file.
+TINY_GPT_FILE = Path(__file__).parent / "weights" / "tiny-gpt.safetensors"
 # Fields that do not change what the weights compute: a checkpoint loads across them.
 _CONFIG_FIELDS_IGNORED = ("dropout",)
 
@@ -343,3 +351,13 @@ def model_from_checkpoint(
     _check_fits(model, weights, meta, path)
     model.load_state_dict(weights)
     return model.to(device).eval(), _tokenizer_from_meta(meta.get("tokenizer")), meta
+
+
+def load_tiny_gpt(device: torch.device | str = "cpu") -> tuple[GPT, Any]:
+    """The course's trained tiny GPT as ``(model, tokenizer)``, in eval mode; a fresh copy.
+
+    A lab may fine-tune the copy freely. To use a model you trained yourself instead, save it
+    with :func:`save_checkpoint` and load it with :func:`model_from_checkpoint`.
+    """
+    model, tokenizer, _meta = model_from_checkpoint(TINY_GPT_FILE, device)
+    return model, tokenizer
