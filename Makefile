@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JOBS ?= 2
 
-.PHONY: book test env lab lint doctor kit clean
+.PHONY: book test env lab lint doctor kit clean lock
 
 env:
 	@VENV=$(VENV) bash scripts/setup_env.sh
@@ -16,15 +16,23 @@ test: env
 	$(PY) -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
-# The unit tests (no notebooks, no book or browser) against the oldest transformers, tokenizers
-# and tiktoken that pyproject.toml allows, in their own environment (scripts/compat_env.sh).
-# Their own asset cache: a SmolLM2 folder converted by a newer transformers may not load in 4.x.
-OLDEST_VENV ?= .venv-oldest
-.PHONY: test-oldest
-test-oldest:
-	@VENV=$(OLDEST_VENV) bash scripts/compat_env.sh
-	GENTLE_LLM_CACHE=$(abspath $(OLDEST_VENV))/gentle_llm_cache $(OLDEST_VENV)/bin/python -m pytest \
-		-p no:cacheprovider -n $(JOBS) --dist loadfile -m "not book" tests
+# Move the pins of requirements/lock.txt (what `make book` and `make test` install). Kept pins
+# stay where they still fit; `make lock LOCK_ARGS=--upgrade` takes every newest release.
+lock:
+	@bash scripts/lock.sh $(LOCK_ARGS)
+
+# The unit tests that exercise the version-sensitive packages (transformers, tokenizers,
+# tiktoken, peft, safetensors, gguf), run against the oldest releases pyproject.toml allows
+# and against the newest ones, each in its own environment (scripts/compat_env.sh). The
+# locked versions are `make test`'s. tests/test_compat.py keeps this list complete.
+# Each has its own asset cache: a SmolLM2 folder converted by one transformers may not load in
+# another.
+COMPAT_TESTS = $(shell cat tests/compat_tests.txt)
+.PHONY: test-oldest test-newest
+test-oldest test-newest: test-%:
+	@VENV=.venv-$* bash scripts/compat_env.sh $*
+	GENTLE_LLM_CACHE=$(abspath .venv-$*)/gentle_llm_cache .venv-$*/bin/python -m pytest \
+		-p no:cacheprovider -n $(JOBS) --dist loadfile -m "not book" $(COMPAT_TESTS)
 
 lab: env
 	$(VENV)/bin/jupyter lab notebooks

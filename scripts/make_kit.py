@@ -94,6 +94,15 @@ def _pip(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "pip", *args], check=True)
 
 
+def locked_pins(lock: Path = ROOT / "requirements" / "lock.txt") -> list[str]:
+    """The lock file's ``name==version ; markers`` lines without their hashes (a constraint)."""
+    return [
+        line.removesuffix("\\").strip()
+        for line in lock.read_text("utf-8").splitlines()
+        if line and not line[0].isspace() and not line.startswith("#")
+    ]
+
+
 def build_wheelhouse(wheels: Path, platform: str | None, python_version: str | None) -> None:
     """The package's wheel, PyTorch (pinned), then everything the package and JupyterLab need."""
     wheels.mkdir(parents=True, exist_ok=True)
@@ -116,8 +125,10 @@ def build_wheelhouse(wheels: Path, platform: str | None, python_version: str | N
         f"torch=={TORCH_VERSION}",
     )
     # Pin the PyTorch now in the wheelhouse, so the resolver neither downloads another here nor
-    # looks for another on the laptop.
-    (wheels / "constraints.txt").write_text(f"torch=={TORCH_VERSION}\n")
+    # looks for another on the laptop; everything else at the versions of requirements/lock.txt,
+    # the ones the book's outputs were made and tested with.
+    pins = [f"torch=={TORCH_VERSION}", *locked_pins()]
+    (wheels / "constraints.txt").write_text("\n".join(pins) + "\n")
     _pip(
         "download",
         "--quiet",

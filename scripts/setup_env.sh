@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Create (once) and update (only when pyproject.toml changed) the project's virtual environment.
+# Create (once) and update (only when the lock file changed) the project's virtual environment.
 # Used by `make book`, `make test` and `make lab`; safe to run again and again.
+#
+# Every package comes from requirements/lock.txt (exact versions, each file's SHA-256 checked),
+# so a new upstream release never changes what a fresh clone installs; `make lock` moves the
+# pins. PyTorch is the exception: its build depends on the machine (CPU-only or CUDA), so it is
+# installed on its own, at TORCH_VERSION.
 #
 #   TORCH_VERSION      the PyTorch release to install first (default below; empty = newest)
 #   TORCH_INDEX_URL    where to get it, e.g. https://download.pytorch.org/whl/cpu for the small
@@ -22,14 +27,17 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 stamp="$VENV/.gentle-llm-installed"
-wanted="$(cat pyproject.toml scripts/setup_env.sh | sha256sum | cut -c1-16) torch=${TORCH_VERSION} ${TORCH_INDEX_URL}"
+wanted="$(cat pyproject.toml requirements/lock.txt scripts/setup_env.sh | sha256sum | cut -c1-16) torch=${TORCH_VERSION} ${TORCH_INDEX_URL}"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
   echo "Environment $VENV is up to date."
   exit 0
 fi
 
-# PyTorch first, on its own: left to the resolver, a plain `torch` can pull a multi-GB
-# CUDA build onto a machine that has no GPU.
+echo "Installing the locked versions of every package (requirements/lock.txt)"
+"$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r requirements/lock.txt
+
+# PyTorch on its own, pinned: left to the resolver, a plain `torch` can pull a multi-GB CUDA
+# build onto a machine that has no GPU.
 if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
   torch_req="torch${TORCH_VERSION:+==$TORCH_VERSION}"
   echo "Installing $torch_req ${TORCH_INDEX_URL:+from $TORCH_INDEX_URL}"
@@ -40,7 +48,8 @@ if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
   fi
 fi
 
-echo "Installing gentle_llm with the book and development extras"
-"$VENV/bin/python" -m pip install --quiet -e ".[book,dev]"
+echo "Installing gentle_llm itself"
+"$VENV/bin/python" -m pip install --quiet --no-deps -e .
+"$VENV/bin/python" -m pip check
 echo "$wanted" > "$stamp"
 echo "Environment $VENV is ready."

@@ -92,3 +92,17 @@ def test_setup_prints_the_preflight_line_and_turns_on_colab_widgets(
     assert doctor.in_colab() and doctor.check_widgets().ok
     notebook.setup(seed=0, verbose=False)
     assert switched_on == [True]
+
+
+def test_near_book_passes_within_the_tolerance_and_says_what_to_do_outside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(notebook, "QUICK", True)
+    notebook.near_book("final loss", 1.84, 1.829, 0.03)
+    with pytest.raises(AssertionError, match=r"final loss: this run gave 1\.9.*within 0\.03.*fresh"):
+        notebook.near_book("final loss", 1.9, 1.829, 0.03)
+    with pytest.raises(AssertionError, match="nan"):
+        notebook.near_book("final loss", float("nan"), 1.829, 0.03)
+    # On a GPU the labs run other settings: nothing to compare with.
+    monkeypatch.setattr(notebook, "QUICK", False)
+    notebook.near_book("final loss", 9.0, 1.829, 0.03)

@@ -4,6 +4,10 @@
 and checked in CI) and False on a GPU; set ``GENTLE_LLM_QUICK=0`` or ``1`` to choose yourself.
 The second line ``setup`` prints sums up the quick pre-flight checks of ``gentle_llm.doctor``
 (the same ones ``gentle-llm doctor`` runs, minus checksums and model loading).
+
+``near_book`` checks a number that comes from a training run in the lab: its last digits depend
+on the learner's CPU (which kernels it runs, how it rounds), so it is compared with the book's
+figure within a tolerance that a healthy run always meets, never digit for digit.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import torch
 from gentle_llm.devices import pick_device
 from gentle_llm.doctor import in_colab, quick_checks, summary_line
 
-__all__ = ["QUICK", "environment_report", "pick_device", "seed_everything", "setup"]
+__all__ = ["QUICK", "environment_report", "near_book", "pick_device", "seed_everything", "setup"]
 
 QUICK: bool = True
 
@@ -28,6 +32,23 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def near_book(name: str, value: float, book: float, tolerance: float) -> None:
+    """Fail with a clear message unless ``value`` is within ``tolerance`` of the book's figure.
+
+    For numbers a training run produces in a lab (Chapter 6 explains why they vary from CPU to
+    CPU). Only the QUICK settings are the book's: on a GPU the labs run other settings, so
+    there is nothing to compare and the check passes.
+    """
+    if not QUICK:
+        return
+    if not abs(value - book) <= tolerance:
+        raise AssertionError(
+            f"{name}: this run gave {value:.4g}, the book's run {book:.4g}; a healthy run on any "
+            f"CPU lands within {tolerance:g} of it. Run the lab again from the top in a fresh "
+            "kernel; if the number is still off, `gentle-llm doctor` checks your installation."
+        )
 
 
 def _inline_figures() -> None:
