@@ -1,4 +1,4 @@
-"""The compatibility runs (`make test-oldest`, `make test-newest`) cover every version-sensitive test.
+"""`make test-oldest` and `make test-newest` cover every version-sensitive test file.
 
 They run only the test files listed in tests/compat_tests.txt, to stay short; a test file that
 uses transformers, tokenizers, tiktoken, peft or gguf (directly or through SmolLM2, MiniLM or

@@ -99,7 +99,8 @@ def test_near_book_passes_within_the_tolerance_and_says_what_to_do_outside(
 ) -> None:
     monkeypatch.setattr(notebook, "QUICK", True)
     notebook.near_book("final loss", 1.84, 1.829, 0.03)
-    with pytest.raises(AssertionError, match=r"final loss: this run gave 1\.9.*within 0\.03.*fresh"):
+    message = r"final loss: this run gave 1\.9.*within 0\.03.*fresh"
+    with pytest.raises(AssertionError, match=message):
         notebook.near_book("final loss", 1.9, 1.829, 0.03)
     with pytest.raises(AssertionError, match="nan"):
         notebook.near_book("final loss", float("nan"), 1.829, 0.03)
