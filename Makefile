@@ -12,9 +12,15 @@ env:
 book: env
 	@$(PY) scripts/build_book.py
 
+# The longest labs start first (measured with --durations), so the two workers finish together;
+# every other lab and the unit tests follow.
+LONGEST_LABS = $(addprefix notebooks/,06-pretraining.ipynb 08-finetuning.ipynb 09-using-llms.ipynb \
+	11-risks.ipynb 10-evaluating.ipynb)
+LABS = $(LONGEST_LABS) $(filter-out $(LONGEST_LABS),$(sort $(wildcard notebooks/*.ipynb)))
+
 test: env
 	$(PY) -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+		--nbval-sanitize-with tests/nbval_sanitize.cfg $(LABS) tests
 
 # Move the pins of requirements/lock.txt (what `make book` and `make test` install). Kept pins
 # stay where they still fit; `make lock LOCK_ARGS=--upgrade` takes every newest release.
