@@ -20,7 +20,7 @@ LABS = $(LONGEST_LABS) $(filter-out $(LONGEST_LABS),$(sort $(wildcard notebooks/
 
 test: env
 	$(PY) -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg $(LABS) tests
+		--nbval-sanitize-with tests/nbval_sanitize.cfg --durations=25 $(LABS) tests
 
 # Move the pins of requirements/lock.txt (what `make book` and `make test` install). Kept pins
 # stay where they still fit; `make lock LOCK_ARGS=--upgrade` takes every newest release.
