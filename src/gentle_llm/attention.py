@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from gentle_llm import checks
-from gentle_llm.devices import model_device
+from gentle_llm.common import model_device
 
 __all__ = [
     "causal_mask",

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import torch
 
 from gentle_llm import checks
-from gentle_llm.devices import model_device
+from gentle_llm.common import eval_mode, model_device
 from gentle_llm.tokenizers.base import Tokenizer
 
 __all__ = [
@@ -284,10 +284,8 @@ def evaluate_full(
     # Contiguous shares per process; the sums are added exactly, whatever the split.
     share = -(-n_windows // world_size)
     mine = range(rank * share, min((rank + 1) * share, n_windows))
-    was_training = model.training
-    model.eval()
     total = torch.zeros((), dtype=torch.float64, device=device)
-    try:
+    with eval_mode(model):
         for start in range(mine.start, mine.stop, batch_size):
             stop = min(start + batch_size, mine.stop)
             x = inputs[start:stop].to(device, non_blocking=True)
@@ -296,8 +294,6 @@ def evaluate_full(
                 _, loss = model(x, y)
             # The loss is a mean over this batch; weight it by its token count for the total.
             total += loss.double() * x.numel()
-    finally:
-        model.train(was_training)
     if world_size > 1:
         torch.distributed.all_reduce(total)
     return float(total.item() / used)
@@ -321,14 +317,10 @@ def evaluate_sampled(
     a private generator leaves the training random streams untouched (exact resume needs that).
     """
     sampler = BatchSampler(val_tokens, block_size, batch_size, seed=seed, device=device)
-    was_training = model.training
-    model.eval()
     losses = []
-    try:
+    with eval_mode(model):
         for _ in range(n_batches):
             ((x, y),) = sampler.sample()
             with autocast() if autocast is not None else nullcontext():
                 losses.append(model(x, y)[1].float())
-    finally:
-        model.train(was_training)
     return float(torch.stack(losses).mean().item())

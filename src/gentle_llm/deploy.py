@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gentle_llm import checks
+from gentle_llm.common import human_bytes
 from gentle_llm.llama import LlamaConfig, parameter_count
-from gentle_llm.model_facts import human_bytes
 
 __all__ = [
     "BITS_PER_WEIGHT",

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
 
 import torch
 import torch.distributed as dist
 
 from gentle_llm import checks
+from gentle_llm.common import model_device  # re-exported: its home is common
 
 __all__ = [
     "DEVICE_NAMES",
@@ -94,15 +94,6 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
     if name == "auto":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return getattr(torch, name)
-
-
-def model_device(model: Any) -> torch.device:
-    """The device of a model's first parameter (the CPU for a model without parameters)."""
-    parameters = getattr(model, "parameters", None)
-    if callable(parameters):
-        for param in parameters():
-            return param.device
-    return torch.device("cpu")
 
 
 def distributed_env() -> tuple[int, int, int]:

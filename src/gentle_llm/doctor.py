@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import shutil
 import sys
 from dataclasses import dataclass
 from importlib import metadata
+
+from packaging.requirements import Requirement
+from packaging.version import InvalidVersion, Version
 
 from gentle_llm import assets
 
@@ -48,18 +50,11 @@ def declared_requirements() -> list[tuple[str, str]]:
     """
     found = []
     for line in metadata.requires("gentle-llm") or []:
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(?:>=\s*([^,;\s]+))?[^;]*", line)
-        if match:  # lines with a marker (";") are extras and do not match
-            found.append((match.group(1), match.group(2) or "0"))
+        requirement = Requirement(line)
+        if requirement.marker is None:  # a marker ("; extra == 'dev'") belongs to an extra
+            lower = [s.version for s in requirement.specifier if s.operator == ">="]
+            found.append((requirement.name, lower[0] if lower else "0"))
     return found
-
-
-def _version_tuple(version: str) -> tuple[int, ...]:
-    parts = []
-    for piece in version.split("+")[0].split(".")[:3]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits or 0))
-    return tuple(parts)
 
 
 def check_python() -> Check:
@@ -78,8 +73,15 @@ def check_package(name: str, minimum: str) -> Check:
         version = metadata.version(name)
     except metadata.PackageNotFoundError:
         return Check(name, False, "not installed", f"pip install '{name}>={minimum}'")
-    ok = _version_tuple(version) >= _version_tuple(minimum)
+    ok = _at_least(version, minimum)
     return Check(name, ok, version, f"upgrade: pip install -U '{name}>={minimum}'")
+
+
+def _at_least(version: str, minimum: str) -> bool:
+    try:
+        return Version(version) >= Version(minimum)
+    except InvalidVersion:  # a home-built package may carry any string: let it pass
+        return True
 
 
 def check_device() -> Check:

@@ -32,8 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from gentle_llm import checks, metrics
-from gentle_llm.finetune import IGNORE_INDEX
-from gentle_llm.preference import sequence_logprob
+from gentle_llm.common import IGNORE_INDEX, eval_mode, logits_of, sequence_logprob
 
 __all__ = [
     "OptionScores",
@@ -59,14 +58,6 @@ def encode(tokenizer: Any, text: str) -> list[int]:
     if hasattr(tokenizer, "convert_tokens_to_ids"):  # a transformers tokenizer
         return list(tokenizer(text, add_special_tokens=False).input_ids)
     return list(tokenizer.encode(text))
-
-
-def _logits(model: nn.Module, ids: Tensor, attention_mask: Tensor | None = None) -> Tensor:
-    """[B, T, vocab] logits from gentle_llm's models or a transformers model."""
-    if attention_mask is not None and not isinstance(model, _OWN_MODELS):
-        return model(input_ids=ids, attention_mask=attention_mask).logits
-    out = model(ids)
-    return out[0] if isinstance(out, tuple) else out.logits
 
 
 # -- text: bits per byte ----------------------------------------------------------------------
@@ -110,10 +101,8 @@ def text_bits_per_byte(
     stream = torch.tensor(ids)
     starts = range(0, len(ids) - 1, context - 1)
     windows = [stream[s : s + context] for s in starts]
-    was_training = model.training
-    model.eval()
     nats = 0.0
-    try:
+    with eval_mode(model):
         for i in range(0, len(windows), batch_size):
             batch = windows[i : i + batch_size]
             width = max(len(w) for w in batch)
@@ -122,10 +111,8 @@ def text_bits_per_byte(
             for row, w in enumerate(batch):
                 inputs[row, : len(w)] = w
                 labels[row, : len(w)] = w
-            logprob = sequence_logprob(_logits(model, inputs), labels)
+            logprob = sequence_logprob(logits_of(model, inputs), labels)
             nats -= float(logprob.sum())
-    finally:
-        model.train(was_training)
     first = _decode(tokenizer, ids[:1])
     n_bytes = len(text.encode("utf-8")) - len(first.encode("utf-8"))
     return TextScore(nats=nats, tokens=len(ids) - 1, bytes=n_bytes)
@@ -191,12 +178,8 @@ def score_options(
         inputs[row, :n] = torch.tensor(head + tail)
         labels[row, len(head) : n] = torch.tensor(tail)
         mask[row, :n] = 1
-    was_training = model.training
-    model.eval()
-    try:
-        logprob = sequence_logprob(_logits(model, inputs, mask), labels)
-    finally:
-        model.train(was_training)
+    with eval_mode(model):
+        logprob = sequence_logprob(logits_of(model, inputs, mask), labels)
     return OptionScores(
         logprob=logprob,
         tokens=torch.tensor([len(t) for t in tails], dtype=torch.float32),
@@ -246,13 +229,3 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
 
 def _decode(tokenizer: Any, ids: list[int]) -> str:
     return str(tokenizer.decode(ids))
-
-
-def _own_models() -> tuple[type, ...]:
-    from gentle_llm.llama import Llama
-    from gentle_llm.model import GPT
-
-    return (GPT, Llama)
-
-
-_OWN_MODELS = _own_models()

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gentle_llm import checks
+from gentle_llm.common import IGNORE_INDEX
 from gentle_llm.generate import SamplingConfig, generate
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "masked_loss",
 ]
 
-IGNORE_INDEX = -100  # what torch's cross_entropy skips by default
 
 TASKS = ("add", "reverse", "upper", "next_letter")
 

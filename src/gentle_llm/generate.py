@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from gentle_llm import checks
-from gentle_llm.devices import model_device
+from gentle_llm.common import eval_mode, model_device, output_logits
 from gentle_llm.llama import Llama
 from gentle_llm.model import GPT, KVCache
 
@@ -171,10 +171,7 @@ def stream(
     cache: Any = KVCache(model.config.n_layer) if caching and ours else None
     cached = 0  # how many tokens the cache holds
 
-    was_training = isinstance(model, nn.Module) and model.training
-    if isinstance(model, nn.Module):
-        model.eval()
-    try:
+    with eval_mode(model):
         tokens = list(prompt)
         start = 0 if block_size is None else max(len(tokens) - block_size, 0)
         pending = tokens[start:]  # the tokens the model has not seen yet
@@ -205,9 +202,6 @@ def stream(
                 # Sliding moves every position, so the cache no longer fits: recompute.
                 caching, cache = False, None
             pending = tokens[start:] if not caching or cached == 0 else [token]
-    finally:
-        if was_training:
-            model.train()
 
 
 def generate(
@@ -287,17 +281,14 @@ def _hf_cache_argument(model: Any) -> str:
 def _forward(model: Any, idx: Tensor, cache: Any, caching: bool, is_hf: bool) -> tuple[Tensor, Any]:
     """The last position's logits, and the cache to pass with the next tokens."""
     if not caching:
-        return _last_logits(model(idx)), None
+        return _last(model(idx)), None
     if is_hf:
         output = model(input_ids=idx, use_cache=True, **{_hf_cache_argument(model): cache})
         new_cache = output["cache"] if "cache" in output else output.past_key_values
-        return _last_logits(output), new_cache
-    return _last_logits(model(idx, kv_cache=cache)), cache
+        return _last(output), new_cache
+    return _last(model(idx, kv_cache=cache)), cache
 
 
-def _last_logits(output: Any) -> Tensor:
-    """Logits of the last position, from a tensor, a (logits, loss) tuple or a model output."""
-    if isinstance(output, tuple):
-        output = output[0]
-    output = getattr(output, "logits", output)
-    return output[0, -1]
+def _last(output: Any) -> Tensor:
+    """Logits of the last position of the one sequence being generated."""
+    return output_logits(output)[0, -1]

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gentle_llm import checks
-from gentle_llm.devices import model_device
+from gentle_llm.common import model_device
 from gentle_llm.model import KVCache
 from gentle_llm.positions import rope_angles
 

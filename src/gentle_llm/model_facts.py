@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import torch
 
 from gentle_llm import checks
-from gentle_llm.devices import model_device
+from gentle_llm.common import human_bytes, logits_of, model_device
 
 __all__ = [
     "TokenProbability",
@@ -119,15 +119,6 @@ def facts_table(facts: dict[str, Any]) -> str:
             shown = str(value)
         rows.append(f"| {_FACT_LABELS.get(key, key)} | {shown} |")
     return "\n".join(rows)
-
-
-def human_bytes(n: int | float) -> str:
-    """A size in bytes the way people say it: ``98362432`` → ``'98.4 MB'`` (1 MB = 10^6 B)."""
-    checks.number(n, "n (a size in bytes)", low=0)
-    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{int(n)} B"
 
 
 @torch.inference_mode()
@@ -242,4 +233,4 @@ def _encode_prompt(model: Any, tokenizer: Any, prompt: str) -> torch.Tensor:
 
 def _next_token_logits(model: Any, ids: torch.Tensor) -> torch.Tensor:
     """The model's score (float32) for every vocabulary token coming after ``ids``."""
-    return model(ids.unsqueeze(0)).logits[0, -1].float()
+    return logits_of(model, ids.unsqueeze(0))[0, -1].float()

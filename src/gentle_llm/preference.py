@@ -25,7 +25,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gentle_llm import checks
-from gentle_llm.finetune import IGNORE_INDEX
+
+# sequence_logprob lives in common (Chapters 10 and 11 use it too); this chapter teaches it.
+from gentle_llm.common import sequence_logprob
 
 __all__ = ["RewardModel", "dpo_loss", "reward_loss", "sequence_logprob"]
 
@@ -40,28 +42,6 @@ def reward_loss(chosen: Tensor, rejected: Tensor) -> Tensor:
     _pair(chosen, rejected, "chosen", "rejected")
     # logsigmoid is exact where log(sigmoid(x)) would round to log(0) for very negative x.
     return -F.logsigmoid(chosen - rejected).mean()
-
-
-def sequence_logprob(logits: Tensor, labels: Tensor) -> Tensor:
-    """Sum of the log-probabilities of every labelled token, one number per sequence [B].
-
-    ``logits`` [B, T, vocab] come from the model reading the sequence; the prediction at
-    position t is scored on ``labels[:, t + 1]``. Tokens labelled -100 (the prompt, padding)
-    add nothing. This is ``log π(answer | prompt)``.
-    """
-    checks.tensor(logits, "logits", dims=3, shape="[batch, time, vocab]", floating=True)
-    checks.tensor(labels, "labels", dims=2, shape="[batch, time]")
-    if logits.shape[:2] != labels.shape:
-        raise ValueError(
-            f"logits {tuple(logits.shape)} and labels {tuple(labels.shape)} must have one row "
-            "of logits per label: compute the logits from the batch's own input_ids."
-        )
-    targets = labels[:, 1:]
-    counted = targets != IGNORE_INDEX
-    log_probs = F.log_softmax(logits[:, :-1].float(), dim=-1)
-    # -100 is not a valid index: look up token 0 there, then zero those terms out.
-    picked = log_probs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-    return (picked * counted).sum(dim=1)
 
 
 def dpo_loss(

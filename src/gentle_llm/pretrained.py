@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from packaging.version import Version
 
 from gentle_llm import assets
 
@@ -77,8 +78,8 @@ def dtype_argument(dtype: torch.dtype) -> dict[str, torch.dtype]:
     """
     import transformers
 
-    major, minor = (int(part) for part in transformers.__version__.split(".")[:2])
-    return {"dtype" if (major, minor) >= (4, 56) else "torch_dtype": dtype}
+    renamed = Version(transformers.__version__) >= Version("4.56")
+    return {"dtype" if renamed else "torch_dtype": dtype}
 
 
 def _use_gguf_special_tokens(tokenizer: Any, gguf_path: Path) -> None:

@@ -26,8 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gentle_llm import checks
-from gentle_llm.finetune import IGNORE_INDEX
-from gentle_llm.preference import sequence_logprob
+from gentle_llm.common import IGNORE_INDEX, eval_mode, logits_of, sequence_logprob
 
 __all__ = [
     "Answer",
@@ -156,13 +155,8 @@ def continuation_logprobs(
     labels = torch.full_like(ids, IGNORE_INDEX)
     for i, c in enumerate(continuations):
         labels[i, len(prefix) : len(prefix) + len(c)] = ids[i, len(prefix) : len(prefix) + len(c)]
-    was_training = getattr(model, "training", False)
-    model.eval()
-    with torch.no_grad():
-        out = model(ids)
-    if was_training:
-        model.train()
-    logits = out[0] if isinstance(out, tuple) else getattr(out, "logits", out)
+    with eval_mode(model), torch.no_grad():
+        logits = logits_of(model, ids)
     return sequence_logprob(logits, labels)
 
 

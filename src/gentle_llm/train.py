@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 import torch.distributed as dist
+from packaging.version import Version
 from torch import nn
 
 from gentle_llm import checks
@@ -142,8 +143,7 @@ def _fused_supported(device: torch.device) -> bool:
     if device.type == "cuda":
         return True
     # Fused AdamW on CPU arrived in torch 2.4.
-    major, minor = (int(x) for x in torch.__version__.split(".")[:2])
-    return device.type == "cpu" and (major, minor) >= (2, 4)
+    return device.type == "cpu" and Version(torch.__version__) >= Version("2.4")
 
 
 def make_optimizer(
