@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
 from torch import Tensor
@@ -21,6 +21,7 @@ __all__ = [
     "one_of",
     "tensor",
     "text",
+    "token_ids",
     "whole_number",
 ]
 
@@ -126,3 +127,22 @@ def tensor(
     if floating and not value.is_floating_point():
         raise TypeError(f"{name} must hold floats, got {value.dtype}; use {name}.float().")
     return value
+
+
+def token_ids(ids: Iterable[Any] | Tensor, vocab_size: int, *, outside: str, fix: str) -> None:
+    """Refuse the first id that is not a whole number in ``[0, vocab_size)``.
+
+    The message names the id and its position: "Token id 70 at position 3 is ``outside``
+    (ids 0 to 64). ``fix``", e.g. ``outside="not in this tokenizer's vocabulary"``.
+    """
+    pairs: Iterable[tuple[int, Any]] = enumerate(ids)
+    if isinstance(ids, Tensor):
+        # A training stream holds a million ids: find the first bad one in one torch pass.
+        bad = ((ids < 0) | (ids >= vocab_size)).flatten().nonzero()
+        pairs = [(int(bad[0]), int(ids.flatten()[bad[0]]))] if len(bad) else []
+    for position, token in pairs:
+        if not is_int(token) or not 0 <= token < vocab_size:
+            raise ValueError(
+                f"Token id {token!r} at position {position} is {outside} "
+                f"(ids 0 to {vocab_size - 1}). {fix}"
+            )

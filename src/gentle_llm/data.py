@@ -155,11 +155,8 @@ def _as_stream(tokens: Any, what: str, vocab_size: int) -> torch.Tensor:
             f"The {what} stream must be a 1-D tensor or list of int token ids. Pass "
             "data=TokenData(...) (see char_dataset) or a (train, val) pair of such streams."
         )
-    if len(tokens) and int(tokens.long().max()) >= vocab_size:
-        raise ValueError(
-            f"The {what} stream holds token id {int(tokens.long().max())} but the model's "
-            f"vocab_size is {vocab_size}: build the model with the tokenizer's vocab_size."
-        )
+    fix = f"Build the model with the vocab_size of the tokenizer of the {what} stream."
+    checks.token_ids(tokens, vocab_size, outside="outside the model's vocabulary", fix=fix)
     return tokens
 
 

@@ -262,13 +262,8 @@ def _check_prompt(prompt_ids: Sequence[int] | Tensor, vocab_size: int | None) ->
             "Encode some text first (for a character model even a single newline will do)."
         )
     if vocab_size is not None:
-        for position, token in enumerate(ids):
-            if not 0 <= token < vocab_size:
-                raise ValueError(
-                    f"Token id {token} at position {position} is outside the model's vocabulary "
-                    f"(ids 0 to {vocab_size - 1}). Encode the prompt with the tokenizer the "
-                    "model was trained with."
-                )
+        fix = "Encode the prompt with the tokenizer the model was trained with."
+        checks.token_ids(ids, vocab_size, outside="outside the model's vocabulary", fix=fix)
     return ids
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 from functools import cache
 from importlib import resources
 
@@ -26,3 +27,13 @@ def element_id(prefix: str, content: str) -> str:
 def static_file(name: str) -> str:
     """The text of one of the explorers' CSS or JavaScript files, to inline in a page."""
     return resources.files("gentle_llm.explorers").joinpath(name).read_text(encoding="utf-8")
+
+
+def script_json(payload: object, *, ascii_only: bool = True) -> str:
+    """JSON safe inside a ``<script>`` element: no ``</script>`` (or ``<!--``) can appear in it.
+
+    ``ascii_only=False`` keeps non-ASCII characters as they are (the token explorers show
+    them, and escaping them would make the stored outputs longer for nothing).
+    """
+    text = json.dumps(payload, ensure_ascii=ascii_only, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -9,14 +9,13 @@ and a heat map of the ``T x T`` weights. Nothing is loaded from the internet.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from gentle_llm import checks
-from gentle_llm.explorers import element_id, static_file
+from gentle_llm.explorers import element_id, script_json, static_file
 
 __all__ = ["attention_array", "head_view_html", "show_head_view", "token_label"]
 
@@ -88,12 +87,6 @@ def _too_big(size: int) -> ValueError:
     )
 
 
-def _script_json(payload: object) -> str:
-    """JSON safe to place inside a <script> element (no '</script>' can appear)."""
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def head_view_html(
     tokens: Sequence[str],
     weights: Any,
@@ -122,7 +115,7 @@ def head_view_html(
         "heads": head_ids,
         "w": [[_rows_per_mille(array[la, h]) for h in head_ids] for la in layer_ids],
     }
-    data = _script_json(payload)
+    data = script_json(payload)
     if len(data) > MAX_BYTES:
         raise _too_big(len(data))
     uid = element_id("glm-attn", data + title)

@@ -13,7 +13,6 @@ test can check that the page and Python agree. Nothing is loaded from the intern
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 import torch
 
 from gentle_llm import checks
-from gentle_llm.explorers import element_id, static_file
+from gentle_llm.explorers import element_id, script_json, static_file
 from gentle_llm.explorers.tokens import visible_whitespace
 from gentle_llm.generate import SamplingConfig, next_token_distribution
 
@@ -131,12 +130,6 @@ def draw_tokens(probs: Sequence[float], seed: int, n: int) -> list[int]:
     return draws
 
 
-def _script_json(payload: object) -> str:
-    """JSON safe to place inside a <script> element (no '</script>' can appear)."""
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def _check_entries(entries: Sequence[StoredLogits]) -> list[StoredLogits]:
     if isinstance(entries, StoredLogits):
         entries = [entries]
@@ -202,7 +195,7 @@ def sampling_html(
         "size": size,
         "draws": draws,
     }
-    data = _script_json(payload)
+    data = script_json(payload)
     uid = element_id("glm-samp", data + title)
     title_html = f'<div class="glm-title">{html.escape(title)}</div>' if title else ""
 

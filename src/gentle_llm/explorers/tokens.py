@@ -22,12 +22,11 @@ The ``*_html`` functions return plain strings; the others return ``IPython.displ
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from gentle_llm.explorers import element_id, static_file
+from gentle_llm.explorers import element_id, script_json, static_file
 from gentle_llm.tokenizers import (
     GPT2_SPLIT_PATTERN,
     GPT4_SPLIT_PATTERN,
@@ -331,12 +330,6 @@ def _js_spec(label: str, tokenizer: Tokenizer) -> dict[str, Any]:
     raise _unsupported(label, f"the page has no JavaScript version of {type(tokenizer).__name__}.")
 
 
-def _script_json(payload: object) -> str:
-    """JSON safe inside a <script> element: no '</script>' (or '<!--') can appear in it."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def _block_for(label: str, tokenizer: Tokenizer, text: str, longest: int) -> str:
     try:
         pieces, ids = _encode_for_display(tokenizer, text)
@@ -368,7 +361,7 @@ def explore_tokens_html(
         "ws": _WHITESPACE,
         "hint": HINT,
     }
-    data = _script_json(payload)
+    data = script_json(payload, ascii_only=False)
     if len(data.encode("utf-8")) > MAX_BYTES:
         raise ValueError(
             f"These tokenizers would add {len(data.encode('utf-8')) / 1e6:.1f} MB to the page "

@@ -97,13 +97,9 @@ def check_text(text: Any) -> str:
 
 
 def check_ids(ids: Sequence[int], vocab_size: int) -> None:
-    """Refuse ids that no token has, naming the first one."""
-    for i in ids:
-        if not checks.is_int(i) or not 0 <= i < vocab_size:
-            raise ValueError(
-                f"Token id {i!r} is not in this tokenizer's vocabulary (ids 0 to "
-                f"{vocab_size - 1}). Decode ids produced by this same tokenizer."
-            )
+    """Refuse ids that no token has, naming the first one and its position."""
+    fix = "Decode ids produced by this same tokenizer."
+    checks.token_ids(ids, vocab_size, outside="not in this tokenizer's vocabulary", fix=fix)
 
 
 def read_json(text: str, expected_format: str, source: str) -> dict[str, Any]:
