@@ -78,16 +78,7 @@ def scaled_dot_product_attention(
     ``True`` = may look) adds any other restriction; ``scale`` replaces ``1/sqrt(d)`` (pass
     ``scale=1.0`` to see what happens without the scaling).
     """
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        checks.tensor(t, name, shape="[..., tokens, dim]", floating=True)
-        if t.dim() < 2:
-            raise ValueError(f"{name} needs at least 2 dimensions: try {name}.unsqueeze(0).")
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(
-            f"q and k need the same width for a dot product, got {q.shape[-1]} and {k.shape[-1]}."
-        )
-    if k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"every key needs its value: k has {k.shape[-2]} tokens, v {v.shape[-2]}.")
+    checks.attention_inputs(q, k, v, causal, mask)
     d = q.shape[-1]
     if scale is None:
         scale = 1.0 / math.sqrt(d)
@@ -96,16 +87,9 @@ def scaled_dot_product_attention(
     scores = (q @ k.transpose(-2, -1)) * scale
 
     # 2. Forbid some pairs by giving them a score of minus infinity: softmax turns it into 0.
-    T, S = q.shape[-2], k.shape[-2]
     if causal:
-        if T != S:
-            raise ValueError(
-                f"causal=True needs as many queries as keys, got {T} and {S}; pass a mask= instead."
-            )
-        scores = scores.masked_fill(~causal_mask(T, device=q.device), float("-inf"))
+        scores = scores.masked_fill(~causal_mask(q.shape[-2], device=q.device), float("-inf"))
     if mask is not None:
-        if mask.dtype != torch.bool:
-            raise TypeError(f"mask must be boolean (True = may look there), got {mask.dtype}.")
         scores = scores.masked_fill(~mask, float("-inf"))
 
     # 3. Turn each row of scores into weights that are positive and sum to 1.
@@ -155,10 +139,8 @@ class MultiHeadAttention(nn.Module):
 
     def forward(self, x: Tensor, causal: bool = True) -> tuple[Tensor, Tensor]:
         """``x`` is ``[batch, T, d_model]``; returns ``(output, weights [B, heads, T, T])``."""
-        d = self.d_model
-        checks.tensor(x, "x", dims=3, shape=f"[batch, tokens, {d}]", hint="Try x.unsqueeze(0).")
-        if x.shape[-1] != d:
-            raise ValueError(f"x must be shaped [batch, tokens, {d}], got {tuple(x.shape)}.")
+        shape = f"[batch, tokens, {self.d_model}]"
+        checks.tensor(x, "x", dims=3, shape=shape, width=self.d_model, hint="Try x.unsqueeze(0).")
         q = self._split(self.q_proj(x), self.n_heads)
         k = self._split(self.k_proj(x), self.n_kv_heads)
         v = self._split(self.v_proj(x), self.n_kv_heads)

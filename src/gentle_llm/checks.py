@@ -13,10 +13,13 @@ import numbers
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
+import torch
 from torch import Tensor
 
 __all__ = [
+    "attention_inputs",
     "is_int",
+    "model_input",
     "number",
     "one_of",
     "tensor",
@@ -105,12 +108,14 @@ def tensor(
     dims: int | Sequence[int] | None = None,
     shape: str = "",
     floating: bool = False,
+    width: int | None = None,
     hint: str = "",
 ) -> Tensor:
     """``value`` if it is a tensor with one of the allowed numbers of dimensions.
 
     ``shape`` describes the expected layout for the message, e.g. ``"[batch, tokens, dim]"``;
-    ``floating=True`` also asks for a floating-point dtype.
+    ``floating=True`` also asks for a floating-point dtype, ``width`` a last dimension of that
+    size. ``hint`` is added to the message about the number of dimensions.
     """
     layout = f" shaped {shape}" if shape else ""
     if not isinstance(value, Tensor):
@@ -124,6 +129,8 @@ def tensor(
         raise ValueError(
             _with_hint(f"{name} must be{expected}, got shape {tuple(value.shape)}.", hint)
         )
+    if width is not None and value.shape[-1] != width:
+        raise ValueError(f"{name} must be{layout or f' [..., {width}]'}, got {tuple(value.shape)}.")
     if floating and not value.is_floating_point():
         raise TypeError(f"{name} must hold floats, got {value.dtype}; use {name}.float().")
     return value
@@ -146,3 +153,56 @@ def token_ids(ids: Iterable[Any] | Tensor, vocab_size: int, *, outside: str, fix
                 f"Token id {token!r} at position {position} is {outside} "
                 f"(ids 0 to {vocab_size - 1}). {fix}"
             )
+
+
+# -- the inputs of the models the chapters build ---------------------------------------------
+
+
+def attention_inputs(q: Any, k: Any, v: Any, causal: bool, mask: Any) -> None:
+    """What :func:`gentle_llm.attention.scaled_dot_product_attention` needs (Chapter 4).
+
+    ``q`` ``[..., T, d]``, ``k`` ``[..., S, d]`` and ``v`` ``[..., S, d_v]`` hold floats; a
+    causal mask needs ``T == S``; ``mask`` is boolean (``True`` = may look there).
+    """
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        tensor(t, name, shape="[..., tokens, dim]", floating=True)
+        if t.dim() < 2:
+            raise ValueError(f"{name} needs at least 2 dimensions: try {name}.unsqueeze(0).")
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"q and k need the same width for a dot product, got {q.shape[-1]} and {k.shape[-1]}."
+        )
+    if k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"every key needs its value: k has {k.shape[-2]} tokens, v {v.shape[-2]}.")
+    T, S = q.shape[-2], k.shape[-2]
+    if causal and T != S:
+        raise ValueError(
+            f"causal=True needs as many queries as keys, got {T} and {S}; pass a mask= instead."
+        )
+    if mask is not None and getattr(mask, "dtype", None) is not torch.bool:
+        raise TypeError(
+            f"mask must be boolean (True = may look there), got {getattr(mask, 'dtype', mask)}."
+        )
+
+
+def model_input(idx: Any, kv_cache: Any, block_size: int, n_layer: int) -> None:
+    """What the GPT and the Llama of Chapter 5 need: ids ``[batch, time]`` that fit the context.
+
+    With a key/value cache (Chapter 7), the cached and the new tokens together must fit, and
+    the cache must have one slot per layer of the model.
+    """
+    hint = "Add a batch dimension: idx.unsqueeze(0)."
+    tensor(idx, "idx", dims=2, shape="[batch, time]", hint=hint)
+    past = kv_cache.length if kv_cache is not None else 0
+    seq = idx.shape[1]
+    if past + seq > block_size:
+        raise ValueError(
+            f"The model's context is {block_size} tokens but got {past + seq} "
+            f"({past} cached + {seq} new). Keep only the last {block_size} tokens "
+            "(gentle_llm.generate does this for you)."
+        )
+    if kv_cache is not None and kv_cache.n_layer != n_layer:
+        raise ValueError(
+            f"This KV cache has {kv_cache.n_layer} layers but the model has {n_layer}; "
+            "create it with KVCache(model.config.n_layer)."
+        )

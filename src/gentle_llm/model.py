@@ -217,25 +217,9 @@ class GPT(nn.Module):
         With ``kv_cache``, ``idx`` holds only the tokens the cache has not seen yet; their
         positions continue after the cached ones. Targets equal to -100 are ignored in the loss.
         """
-        if idx.dim() != 2:
-            raise ValueError(
-                f"GPT expects token ids shaped [batch, time], got shape {tuple(idx.shape)}; "
-                "add a batch dimension with idx.unsqueeze(0)."
-            )
-        past = kv_cache.length if kv_cache is not None else 0
+        checks.model_input(idx, kv_cache, self.config.block_size, len(self.blocks))
+        past = kv_cache.length if kv_cache is not None else 0  # positions already cached
         seq = idx.shape[1]
-        if past + seq > self.config.block_size:
-            raise ValueError(
-                f"The model's context is {self.config.block_size} tokens but got {past + seq} "
-                f"({past} cached + {seq} new). Keep only the last {self.config.block_size} tokens "
-                "(gentle_llm.generate does this for you)."
-            )
-        if kv_cache is not None and kv_cache.n_layer != len(self.blocks):
-            raise ValueError(
-                f"This KV cache has {kv_cache.n_layer} layers but the model has "
-                f"{len(self.blocks)}; create it with KVCache(model.config.n_layer)."
-            )
-
         positions = torch.arange(past, past + seq, device=idx.device)
         x = self.drop(self.tok_emb(idx) + self.pos_emb(positions))
         for layer, block in enumerate(self.blocks):
