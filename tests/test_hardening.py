@@ -190,3 +190,47 @@ def test_a_damaged_r50k_table_does_not_stop_cl100k(
     assert TiktokenTokenizer("cl100k_base").encode("hello world") == [15339, 1917]
     with pytest.raises(assets.ChecksumError):
         TiktokenTokenizer("r50k_base")
+
+
+# -- numbers that escaped as raw exceptions or silent NaN ---------------------------------------
+
+
+@pytest.mark.parametrize("expression", ["1e-100 ** -100", "(1e-5) ** (-99)", "5e-324 ** -2"])
+def test_a_tool_call_cannot_overflow_the_calculator(expression: str) -> None:
+    """Before: OverflowError (34, 'Numerical result out of range') escaped from calculate, so
+    a model's tool call could crash the loop instead of reading "RESULT: error: ..."."""
+    from gentle_llm.tools import calculate, tool_reply
+
+    with pytest.raises(ValueError, match="too large"):
+        calculate(expression)
+    assert tool_reply(f"CALC: {expression}").startswith("RESULT: error:")
+    assert calculate("0.1 ** -100") == pytest.approx(1e100)  # the limit itself still works
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_the_quantiser_refuses_broken_weights(bad: float) -> None:
+    """Before: NaN made its whole group's scale NaN and came back as a row of NaN."""
+    from gentle_llm.quantize import quantize, quantize_model
+
+    weight = torch.randn(4, 8)
+    weight[1, 2] = bad
+    with pytest.raises(ValueError, match="weight holds 1 NaN or infinite value.*diverged"):
+        quantize(weight)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 4))
+    first = model[0].weight.detach().clone()
+    with torch.no_grad():
+        model[1].weight.copy_(weight)
+    with pytest.raises(ValueError, match=r"^1\.weight holds 1 NaN"):
+        quantize_model(model)
+    assert torch.equal(model[0].weight, first)  # refused before any layer was changed
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_the_rating_fit_refuses_non_finite_counts(bad: float) -> None:
+    """Before: NaN passed the "< 0" check and every rating came back NaN."""
+    import numpy as np
+
+    from gentle_llm.ratings import fit_bradley_terry
+
+    with pytest.raises(ValueError, match="no NaN or infinity"):
+        fit_bradley_terry(np.array([[0.0, 3.0], [bad, 0.0]]))

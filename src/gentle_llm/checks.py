@@ -109,13 +109,15 @@ def tensor(
     shape: str = "",
     floating: bool = False,
     width: int | None = None,
+    finite: bool = False,
     hint: str = "",
 ) -> Tensor:
     """``value`` if it is a tensor with one of the allowed numbers of dimensions.
 
     ``shape`` describes the expected layout for the message, e.g. ``"[batch, tokens, dim]"``;
     ``floating=True`` also asks for a floating-point dtype, ``width`` a last dimension of that
-    size. ``hint`` is added to the message about the number of dimensions.
+    size, ``finite=True`` no NaN or infinity. ``hint`` is added to the messages about the
+    number of dimensions and about non-finite values.
     """
     layout = f" shaped {shape}" if shape else ""
     if not isinstance(value, Tensor):
@@ -133,6 +135,10 @@ def tensor(
         raise ValueError(f"{name} must be{layout or f' [..., {width}]'}, got {tuple(value.shape)}.")
     if floating and not value.is_floating_point():
         raise TypeError(f"{name} must hold floats, got {value.dtype}; use {name}.float().")
+    if finite and value.is_floating_point() and not bool(value.isfinite().all()):
+        bad = int((~value.isfinite()).sum())
+        message = f"{name} holds {bad} NaN or infinite value(s) out of {value.numel()}."
+        raise ValueError(_with_hint(message, hint))
     return value
 
 

@@ -52,13 +52,21 @@ class QuantizedTensor:
         return math.ceil(self.q.numel() * self.bits / 8) + self.scale.numel() * 2
 
 
+# One NaN would make its whole group's scale NaN; say where such weights come from.
+_BROKEN_WEIGHTS = (
+    "Quantising would spread them over their whole group. These weights are broken, e.g. by a "
+    "training run that diverged: load an earlier checkpoint."
+)
+
+
 def quantize(weight: Tensor, bits: int = 8, group_size: int | None = None) -> QuantizedTensor:
     """Symmetric quantisation of a 2-D weight, one scale per ``group_size`` weights of a row.
 
     ``group_size=None`` uses whole rows (per output channel); otherwise it must divide the
     number of columns.
     """
-    checks.tensor(weight, "weight", dims=2, shape="[out_features, in_features]", floating=True)
+    shape, hint = "[out_features, in_features]", _BROKEN_WEIGHTS
+    checks.tensor(weight, "weight", dims=2, shape=shape, floating=True, finite=True, hint=hint)
     checks.one_of(bits, "bits", (4, 8))
     rows, columns = weight.shape
     if group_size is None:
@@ -132,9 +140,11 @@ def quantize_model(
     if not isinstance(model, nn.Module):
         raise TypeError(f"quantize_model needs a torch nn.Module, got {type(model).__name__}.")
     seen: dict[int, Tensor] = {}
-    for module in model.modules():
-        if isinstance(module, nn.Linear):
-            seen.setdefault(id(module.weight), module.weight)
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Linear) and id(module.weight) not in seen:
+            # Checked here too, so the message names the layer; nothing is changed yet.
+            checks.tensor(module.weight, f"{name}.weight", finite=True, hint=_BROKEN_WEIGHTS)
+            seen[id(module.weight)] = module.weight
     if not seen:
         raise ValueError("This model has no nn.Linear layers to quantise.")
     weights = original = packed = 0

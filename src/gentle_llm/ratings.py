@@ -111,8 +111,12 @@ def fit_bradley_terry(
     pair has played hundreds of games (``prior=0`` is the plain maximum-likelihood fit).
     """
     wins = np.asarray(wins, dtype=np.float64)
-    if wins.ndim != 2 or wins.shape[0] != wins.shape[1] or (wins < 0).any():
-        raise ValueError("wins must be a square matrix of non-negative counts, W[i, j].")
+    # NaN would slip through a "< 0" test and turn every rating into NaN.
+    counts_ok = bool((np.isfinite(wins) & (wins >= 0)).all())
+    if wins.ndim != 2 or wins.shape[0] != wins.shape[1] or not counts_ok:
+        raise ValueError(
+            "wins must be a square matrix of non-negative counts, W[i, j] (no NaN or infinity)."
+        )
     prior = checks.number(prior, "prior", low=0)
     wins = wins + prior * (1 - np.eye(len(wins)))
     if ((wins.sum(axis=1) == 0) | (wins.sum(axis=0) == 0)).any():

@@ -99,7 +99,9 @@ def _evaluate(node: ast.AST, expression: str) -> int | float:
             # Check before computing: a huge power is slow to compute, not just large.
             if abs(right) > _MAX_EXPONENT or (left == 0 and right < 0):
                 raise ValueError(f"the power in {expression!r} is out of range.")
-            if abs(left) > 1 and abs(right) * math.log10(abs(left)) > 100:
+            # |left| ** right has right * log10|left| digits: a small base with a negative
+            # power is just as large (0.00001 ** -99), and float pow overflows before it returns.
+            if left != 0 and right * math.log10(abs(left)) > 100:
                 raise ValueError(f"{expression!r} is too large (beyond 1e100).")
         result = _OPERATORS[type(node.op)](left, right)
         if isinstance(result, complex):  # (-8) ** 0.5
