@@ -3,42 +3,60 @@
 Each module maps to a chapter of the book; open it after reading that chapter. Modules of a
 later chapter import the earlier ones: the tiny GPT of Chapter 5 is built on Chapter 4's
 attention, the trainer of Chapter 6 trains it on Chapter 2's tokens, Chapter 7 samples from it.
-The same map, as a table, is in the README. Chapter → modules; lab notebook; tests:
+The same map, as a table, is in the README; ``tests/test_chapter_map.py`` checks that the two
+agree and that every module, lab, test file and figure script (``assets/scripts/``) is in it.
+Chapter → modules; lab; tests; figure scripts:
 
 1. Generative AI and next-token prediction → ``assets``, ``pretrained``, ``model_facts``;
-   ``01-next-token-prediction``; ``test_assets``, ``test_pretrained``, ``test_model_facts``.
-2. Tokenization → ``tokenizers/`` (``base`` the interface, ``char``, ``bpe_training`` the naive
-   trainer beside the fast one, ``bpe``, ``wrappers`` for tiktoken and Hugging Face),
-   ``explorers.tokens``; ``02-tokenization``; ``test_tokenizers``, ``test_explorer_tokens``.
+   lab ``01-next-token-prediction``; tests ``test_assets``, ``test_pretrained``,
+   ``test_model_facts``; figures ``01-autoregressive-loop``.
+2. Tokenization → ``tokenizers.base`` (the interface), ``tokenizers.char``,
+   ``tokenizers.bpe_training`` (the naive trainer beside the fast one), ``tokenizers.bpe``,
+   ``tokenizers.wrappers`` (tiktoken and Hugging Face), ``explorers.tokens``;
+   lab ``02-tokenization``; tests ``test_tokenizers``, ``test_explorer_tokens``;
+   figures ``02-vocab-tradeoff``.
 3. Embeddings and positions → ``embeddings``, ``positions``, ``plotting`` (labels for the word
-   maps); ``03-embeddings-and-positions``; ``test_embeddings``, ``test_positions``,
-   ``test_plotting``.
-4. Attention → ``attention``, ``widgets``, ``explorers.attention``; ``04-attention``;
-   ``test_attention``, ``test_widgets``, ``test_explorer_attention``.
-5. The transformer decoder → ``model`` (the tiny GPT), ``gpt2_weights``, ``llama`` (a Llama
-   from scratch that loads SmolLM2); ``05-decoder``; ``test_model``, ``test_llama``.
-6. Pre-training a tiny GPT → ``data``, ``train``, ``checkpoint``, ``devices``, ``presets``,
-   ``history``, ``metrics`` (bits per byte, compute), ``explorers.gpt`` (the tiny GPT in the
-   book page); ``06-pretraining``; ``test_data``, ``test_train``, ``test_ddp``,
-   ``test_hardening``, ``test_metrics``, ``test_browser_gpt``.
+   maps); lab ``03-embeddings-and-positions``; tests ``test_embeddings``, ``test_positions``,
+   ``test_plotting``; figures ``03-figures``.
+4. Attention → ``attention``, ``widgets``, ``explorers.attention``; lab ``04-attention``;
+   tests ``test_attention``, ``test_widgets``, ``test_explorer_attention``;
+   figures ``04-attention-figures``.
+5. The transformer decoder → ``model`` (the tiny GPT), ``gpt2_weights`` (GPT-2's weights in
+   it: the tests' and benchmarks' reference), ``llama`` (a Llama from scratch that loads
+   SmolLM2); lab ``05-decoder``; tests ``test_model``, ``test_llama``;
+   figures ``05-decoder-block``.
+6. Pre-training a tiny GPT → ``data``, ``train``, ``muon`` (the Muon optimizer), ``checkpoint``,
+   ``devices``, ``presets``, ``history``, ``metrics`` (bits per byte, compute), ``explorers.gpt``
+   (the tiny GPT in the book page); lab ``06-pretraining``; tests ``test_data``, ``test_train``,
+   ``test_muon``, ``test_ddp``, ``test_hardening``, ``test_metrics``, ``test_browser_gpt``,
+   ``test_tiny_gpt``; figures ``06-in-page-gpt``.
 7. Decoding and sampling → ``generate``, ``explorers.sampling``, ``widgets`` (sampling
-   sliders); ``07-sampling``; ``test_generate``, ``test_explorer_sampling``,
-   ``test_widgets_sampling``.
+   sliders); lab ``07-sampling``; tests ``test_generate``, ``test_explorer_sampling``,
+   ``test_widgets_sampling``; figures ``07-sampling-pipeline``.
 8. Fine-tuning → ``finetune`` (prompt masking, chat templates), ``lora``, ``preference``
-   (reward model, DPO); ``08-finetuning``; ``test_finetune``, ``test_lora``, ``test_preference``.
+   (reward model, DPO); lab ``08-finetuning``; tests ``test_finetune``, ``test_lora``,
+   ``test_preference``; figures ``08-post-training``.
 9. Using and deploying LLMs → ``tools`` (a tool call's parser and a safe calculator),
-   ``deploy`` (memory of weights and key/value cache), ``quantize``; ``09-using-llms``;
-   ``test_tools``, ``test_deploy``, ``test_quantize``.
+   ``deploy`` (memory of weights and key/value cache), ``quantize``; lab ``09-using-llms``;
+   tests ``test_tools``, ``test_deploy``, ``test_quantize``; figures ``09-memory-fit``.
 10. Evaluating LLMs → ``evaluate`` (bits per byte, multiple-choice scoring, intervals),
-    ``ratings`` (Bradley–Terry, Elo scale); ``10-evaluating``; ``test_evaluate``,
-    ``test_ratings``.
+    ``ratings`` (Bradley–Terry, Elo scale); lab ``10-evaluating``; tests ``test_evaluate``,
+    ``test_ratings``; figures ``10-scoring``.
 11. Risks → ``risks`` (answer confidence, probes, canaries, a guard classifier);
-    ``11-risks``; ``test_risks``.
-12. The landscape of models → no module (the lab reads published tables); ``12-landscape``.
+    lab ``11-risks``; tests ``test_risks``; figures ``11-prompt-injection``.
+12. The landscape of models → no module (the lab reads published tables); lab ``12-landscape``;
+    figures ``12-llama-family``.
 
-Appendix: the command line → ``cli``, ``cli_train``; the pre-flight checks → ``doctor``; the
-labs' set-up cell → ``notebook``; ``test_cli``, ``test_doctor``. ``checks`` holds the
-argument checks every module uses, so the lessons are not drowned in guards.
+A. Appendix: the command line → ``cli``, ``cli_train``; the pre-flight checks → ``doctor``; the
+   labs' set-up cell → ``notebook``; tests ``test_cli``, ``test_doctor``, ``test_kit``,
+   ``test_colab``, ``test_book``, ``test_build_book``, ``test_glue``, ``test_compat``,
+   ``test_reproducible_labs``, ``test_text``, ``test_glossary``, ``test_figure_alt``;
+   figures ``plot_time_to_quality`` (the benchmarks page).
+
+Shared by every chapter → ``checks`` (the argument checks every module uses, so the lessons
+are not drowned in guards), ``common`` (model device, eval mode, logits, log-probabilities);
+tests ``test_common``, ``test_lint``, ``test_chapter_map``; figures ``figure_kit`` (the
+diagrams' shared style).
 """
 
 __version__ = "0.1.0"

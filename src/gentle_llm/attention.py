@@ -1,6 +1,7 @@
 """Attention: how each token decides which earlier tokens matter to it.
 
-Chapter 4 explains everything in this file. It holds three things:
+Chapter 4 explains the ideas (with figures, not this code), and Lab 4 writes causal and
+multi-head attention by hand, then checks them against this file. It holds three things:
 
 1. The teaching version of scaled dot-product attention, written out step by step
    (:func:`scaled_dot_product_attention`, :func:`causal_mask`), and a small
@@ -71,8 +72,9 @@ def scaled_dot_product_attention(
 ) -> tuple[Tensor, Tensor]:
     """Attention written out plainly: ``softmax(q k^T / sqrt(d) + mask) v``.
 
-    Chapter 4 walks through each line. ``q`` is ``[..., T, d]``, ``k`` is ``[..., S, d]`` and
-    ``v`` is ``[..., S, d_v]``. Returns ``(output [..., T, d_v], weights [..., T, S])``.
+    Each numbered step is a step of Chapter 4's explanation. ``q`` is ``[..., T, d]``, ``k`` is
+    ``[..., S, d]`` and ``v`` is ``[..., S, d_v]``. Returns ``(output [..., T, d_v], weights
+    [..., T, S])``.
 
     ``causal=True`` stops query ``i`` from seeing keys after position ``i``; ``mask`` (boolean,
     ``True`` = may look) adds any other restriction; ``scale`` replaces ``1/sqrt(d)`` (pass

@@ -1,9 +1,13 @@
 """A tiny GPT: a decoder-only transformer small enough to train on a laptop.
 
-Chapter 5 explains every piece of this file: token and position embeddings, pre-norm decoder
-blocks (causal self-attention, then a feed-forward MLP, each wrapped in a residual connection),
-a final layer norm and a language-model head that shares its weights with the token embedding.
-Chapter 7 explains the key/value cache that makes generation fast.
+Chapter 5 explains the ideas behind every piece of this file (with diagrams, not this code):
+token and position embeddings, pre-norm decoder blocks (causal self-attention, then a
+feed-forward MLP, each wrapped in a residual connection), a final layer norm and a
+language-model head that shares its weights with the token embedding; Lab 5 builds a block and
+counts the parameters against :class:`GPT`. Chapter 6's page "Your tiny GPT, running in this
+page" shows the real ``GPT.forward``, ``Block``, ``CausalSelfAttention.forward`` and ``MLP``
+beside their JavaScript twins. Chapter 7 explains the key/value cache that makes generation
+fast.
 
 The attention inside each block is Chapter 4's (:mod:`gentle_llm.attention` writes it out step
 by step); here torch's fused ``scaled_dot_product_attention`` computes the same numbers faster.

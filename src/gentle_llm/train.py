@@ -192,7 +192,8 @@ def make_optimizer(
 
 
 class Trainer:
-    """Trains a GPT on a token stream. Chapter 6 walks through :meth:`train_step` line by line.
+    """Trains a GPT on a token stream. Chapter 6 walks through :meth:`train_step` line by line,
+    in a copy without the parts for several GPUs and for mixed precision.
 
     ``data`` is a :class:`~gentle_llm.data.TokenData` or a ``(train, val)`` pair of token
     streams (1-D tensors or lists of ints). The trainer seeds torch's random generator from
