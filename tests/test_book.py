@@ -151,14 +151,17 @@ def _toc_notebooks() -> list[Path]:
 
 
 def _shown_outputs(notebook: Path) -> int:
-    """How many code cells of a notebook have outputs the book must show."""
+    """How many code cells of a notebook have outputs the book must show.
+
+    A glued value (myst-nb's ``scrapbook`` output) is pasted into a chapter page, not shown.
+    """
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     hidden = {"remove-output", "remove_output", "remove-cell", "remove_cell"}
     return sum(
         1
         for cell in cells
         if cell["cell_type"] == "code"
-        and cell.get("outputs")
+        and any("scrapbook" not in output.get("metadata", {}) for output in cell.get("outputs", []))
         and not hidden & set(cell.get("metadata", {}).get("tags", []))
     )
 

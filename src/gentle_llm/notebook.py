@@ -8,6 +8,9 @@ The second line ``setup`` prints sums up the quick pre-flight checks of ``gentle
 ``near_book`` checks a number that comes from a training run in the lab: its last digits depend
 on the learner's CPU (which kernels it runs, how it rounds), so it is compared with the book's
 figure within a tolerance that a healthy run always meets, never digit for digit.
+
+``glue`` hands a number to the chapter page: the page pastes it from the lab's stored output
+(myst-nb's glue), so the page and the lab can never disagree.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ import torch
 from gentle_llm.devices import pick_device
 from gentle_llm.doctor import in_colab, quick_checks, summary_line
 
-__all__ = ["QUICK", "environment_report", "near_book", "pick_device", "seed_everything", "setup"]
+__all__ = [
+    "QUICK",
+    "environment_report",
+    "glue",
+    "near_book",
+    "pick_device",
+    "seed_everything",
+    "setup",
+]
 
 QUICK: bool = True
 
@@ -49,6 +60,28 @@ def near_book(name: str, value: float, book: float, tolerance: float) -> None:
             f"CPU lands within {tolerance:g} of it. Run the lab again from the top in a fresh "
             "kernel; if the number is still off, `gentle-llm doctor` checks your installation."
         )
+
+
+# myst-nb reads a glued value from a display output whose MIME types carry this prefix.
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def glue(name: str, value: object, spec: str = "") -> None:
+    """Store ``format(value, spec)`` under ``name`` for the chapter page to paste.
+
+    The output is the one ``myst_nb.glue(name, text, display=False)`` writes (a test keeps the
+    two equal), made here so the labs need no book tools on Colab. The cell shows nothing; a
+    page pastes the text with ``{glue:text}`../notebooks/NN-lab.ipynb::name```. Gluing the
+    formatted text, not the raw float, keeps the stored output to the digits the page shows.
+    """
+    from IPython.display import display
+
+    text = format(value, spec)
+    display(
+        {GLUE_PREFIX + "text/plain": repr(text)},
+        raw=True,
+        metadata={"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}},
+    )
 
 
 def _inline_figures() -> None:
