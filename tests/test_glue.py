@@ -22,7 +22,10 @@ TYPED = ROOT / "tests" / "typed_numbers.txt"
 
 NUMBER = re.compile(r"(?<![\w.,])[-−]?\d[\d,]*(?:\.\d+)?(?![\w])")
 GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")
-CODE_FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1", re.S | re.M)
+FENCE = re.compile(r"\s*(`{3,}|~{3,})(.*)")
+# A directive's option line (:alt:, :name:, :width:): alt text describes a picture, it is not
+# text a reader of the page sees, and roles do not work there.
+OPTION_LINE = re.compile(r"\s*:[\w-]+:")
 LINK_TARGET = re.compile(r"\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
 YEAR = re.compile(r"(19|20)\d\d")
 
@@ -36,11 +39,29 @@ def normalise(number: str) -> str:
     return number.rstrip(",").replace(",", "").replace("−", "-")
 
 
+def without_code_blocks(text: str) -> str:
+    """Blank the lines of fenced code blocks, keeping ```{directive} blocks (a figure's
+    caption is text a reader sees) and the line numbers."""
+    lines, open_fences = text.splitlines(), []  # the fences open around the current line
+    for i, line in enumerate(lines):
+        fence = FENCE.match(line)
+        in_code = any(not info.startswith("{") for _, info in open_fences)
+        if fence and open_fences and fence.group(1) == open_fences[-1][0] and not fence.group(2):
+            open_fences.pop()
+            lines[i] = ""
+        elif fence and not in_code:
+            open_fences.append((fence.group(1), fence.group(2).strip()))
+            lines[i] = ""
+        elif in_code:
+            lines[i] = ""
+    return "\n".join(lines)
+
+
 def page_numbers(text: str) -> list[tuple[int, str]]:
     """(line, number as written) for every number of 3+ significant digits a reader sees."""
     found = []
     for line_no, line in enumerate(text.splitlines(), 1):
-        if line.lstrip().startswith("%"):  # a MyST comment
+        if line.lstrip().startswith("%") or OPTION_LINE.match(line):  # a MyST comment, an option
             continue
         line = LINK_TARGET.sub("", GLUE_ROLE.sub("", line))
         for match in NUMBER.finditer(line):
@@ -88,7 +109,7 @@ def typed_numbers() -> dict[str, dict[str, str]]:
 
 
 def copied_numbers(page: str, lab: str, allowed: dict[str, str]) -> list[str]:
-    text = CODE_FENCE.sub("", (ROOT / f"{page}.md").read_text(encoding="utf-8"))
+    text = without_code_blocks((ROOT / f"{page}.md").read_text(encoding="utf-8"))
     printed = lab_numbers(ROOT / f"{lab}.ipynb")
     return [
         f"{page}.md:{line}: {number}"
@@ -123,6 +144,9 @@ def test_every_glue_reference_names_a_key_its_lab_stores() -> None:
 def test_the_detector_finds_a_copied_number(tmp_path: Path) -> None:
     assert page_numbers("loss 1.823 after 600 steps, in 2024") == [(1, "1.823"), (1, "600")]
     assert page_numbers("pasted {glue:text}`lab.ipynb::loss` and [x](https://a.b/1.234)") == []
+    assert page_numbers(":alt: a curve falling to 1.823") == []
+    page = "```{figure} a.png\n:alt: 1.823\nfell to 2.345\n```\n```python\nx = 3.456\n```\n4.567"
+    assert page_numbers(without_code_blocks(page)) == [(3, "2.345"), (8, "4.567")]
     assert significant_digits("0.0501") == 3 and significant_digits("49,152") == 5
 
 
