@@ -85,6 +85,14 @@ CLIPPED_JS = (
 
 # Nothing in the article sticks out of the text column, unless it sits in a scroll box that
 # itself fits.
+# Every figure or plot image shown smaller than its file must sit in a link to that file.
+UNLINKED_FIGURES_JS = """
+() => [...document.querySelectorAll('figure img, .cell_output img')]
+  .filter(img => img.naturalWidth > img.clientWidth + 1)
+  .filter(img => !img.getAttribute('src').startsWith('data:'))
+  .filter(img => { const a = img.closest('a'); return !a || a.href !== img.src; })
+  .map(img => img.getAttribute('src'))
+"""
 WIDER_THAN_COLUMN_JS = (
     "() => {"
     + _LAYOUT_HELPERS
@@ -230,13 +238,14 @@ def visits(built_html: Path, site: str, browser) -> dict[str, Visit]:
 
 
 @pytest.fixture(scope="session")
-def phone_clipping(built_html: Path, site: str, browser) -> dict[str, list[str]]:
-    """Open every built page at phone width; what each shows clipped."""
+def phone_visits(built_html: Path, site: str, browser) -> dict[str, tuple[list[str], list[str]]]:
+    """Open every built page at phone width: what each shows clipped, and its figures that
+    do not open full size on a tap."""
     results = {}
     for rel in _built_pages():
         with open_page(browser, site + rel, viewport=PHONE) as (page, _report):
             page_problems(page)  # waits for images and stored widgets, which take up room
-            results[rel] = page.evaluate(CLIPPED_JS)
+            results[rel] = (page.evaluate(CLIPPED_JS), page.evaluate(UNLINKED_FIGURES_JS))
     return results
 
 
@@ -312,9 +321,17 @@ def test_every_notebook_output_is_shown(visits: dict[str, Visit]) -> None:
     assert not problems, "notebook outputs missing from the book:\n" + _listing(problems)
 
 
-def test_nothing_is_clipped_on_a_phone(phone_clipping: dict[str, list[str]]) -> None:
-    problems = {rel: lines for rel, lines in phone_clipping.items() if lines}
+def test_nothing_is_clipped_on_a_phone(phone_visits: dict) -> None:
+    problems = {rel: clipped for rel, (clipped, _) in phone_visits.items() if clipped}
     assert not problems, f"clipped at {PHONE[0]} px wide:\n" + _listing(problems)
+
+
+def test_every_figure_opens_full_size_on_a_phone(phone_visits: dict) -> None:
+    problems = {rel: unlinked for rel, (_, unlinked) in phone_visits.items() if unlinked}
+    assert not problems, (
+        f"figures shrunk at {PHONE[0]} px that a tap does not open full size "
+        "(assets/js/figure-zoom.js):\n" + _listing(problems)
+    )
 
 
 def test_nothing_sticks_out_of_the_text_column_on_a_desktop(visits: dict[str, Visit]) -> None:
