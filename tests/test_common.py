@@ -84,6 +84,8 @@ def test_sequence_logprob_counts_only_labelled_tokens() -> None:
         ([0, 1.5], "Token id 1.5 at position 1"),
         (torch.tensor([0, 3, 12, 40]), "Token id 12 at position 2"),
         (torch.tensor([-5, 3]), "Token id -5 at position 0"),
+        # Training streams are stored as uint16 (encode_stream), which torch cannot compare.
+        (torch.tensor([0, 3, 12], dtype=torch.uint16), "Token id 12 at position 2"),
     ],
 )
 def test_token_ids_names_the_first_bad_id_and_where_it_is(ids, match: str) -> None:
@@ -91,6 +93,7 @@ def test_token_ids_names_the_first_bad_id_and_where_it_is(ids, match: str) -> No
         checks.token_ids(ids, 11, outside="outside the model's vocabulary", fix="Re-encode it.")
     assert str(error.value).endswith("(ids 0 to 10). Re-encode it.")
     checks.token_ids(torch.arange(11), 11, outside="x", fix="y")  # all good: no error
+    checks.token_ids(torch.arange(11, dtype=torch.uint16), 11, outside="x", fix="y")
 
 
 def test_the_data_streams_refuse_negative_ids() -> None:

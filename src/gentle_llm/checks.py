@@ -151,8 +151,10 @@ def token_ids(ids: Iterable[Any] | Tensor, vocab_size: int, *, outside: str, fix
     pairs: Iterable[tuple[int, Any]] = enumerate(ids)
     if isinstance(ids, Tensor):
         # A training stream holds a million ids: find the first bad one in one torch pass.
-        bad = ((ids < 0) | (ids >= vocab_size)).flatten().nonzero()
-        pairs = [(int(bad[0]), int(ids.flatten()[bad[0]]))] if len(bad) else []
+        # Streams are stored as uint16, which torch cannot compare: widen them first.
+        wide = ids.long()
+        bad = ((wide < 0) | (wide >= vocab_size)).flatten().nonzero()
+        pairs = [(int(bad[0]), int(wide.flatten()[bad[0]]))] if len(bad) else []
     for position, token in pairs:
         if not is_int(token) or not 0 <= token < vocab_size:
             raise ValueError(
