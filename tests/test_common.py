@@ -93,7 +93,7 @@ def test_token_ids_names_the_first_bad_id_and_where_it_is(ids, match: str) -> No
         checks.token_ids(ids, 11, outside="outside the model's vocabulary", fix="Re-encode it.")
     assert str(error.value).endswith("(ids 0 to 10). Re-encode it.")
     checks.token_ids(torch.arange(11), 11, outside="x", fix="y")  # all good: no error
-    checks.token_ids(torch.arange(11, dtype=torch.uint16), 11, outside="x", fix="y")
+    checks.token_ids(torch.arange(11).to(torch.uint16), 11, outside="x", fix="y")
 
 
 def test_the_data_streams_refuse_negative_ids() -> None:
