@@ -7,8 +7,11 @@ vocabulary costs, the size of the token-embedding table at SmolLM2's width.
 Both panels put the vocabulary on a logarithmic axis (each step doubles it). The right panel
 uses a logarithmic vertical axis too: the table grows in proportion to the vocabulary, which
 is then a straight line, where a linear vertical axis would bend it into a curve that looks
-like runaway growth. The figure is sized for the book's text column (672 px wide on a 1280 px
-screen), so that its smallest text, 9.5 pt at 120 dpi, is still about 10 px there.
+like runaway growth. GPT-2's and SmolLM2's tokenizers land almost on the same spot in both
+panels, so GPT-2's marker is a hollow square around SmolLM2's diamond, and the values go in the
+legends instead of labels beside the markers. ``figure_kit.save_checked`` checks that the
+smallest text (9.5 pt) is still about 10 px at the book's column width and that no labels
+overlap.
 
 Run from the repository root (offline, with the asset mirror; about a minute on 2 cores):
     GENTLE_LLM_MIRROR=../shared/assets .venv/bin/python assets/scripts/02-vocab-tradeoff.py
@@ -23,6 +26,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
+
+from figure_kit import save_checked  # noqa: E402
 
 from gentle_llm.data import load_tinyshakespeare  # noqa: E402
 from gentle_llm.pretrained import load_smollm2  # noqa: E402
@@ -39,6 +44,16 @@ STYLE = {
     "GPT-4 (cl100k_base)": ("^", "#ff7f0e"),
     "SmolLM2": ("D", "#2ca02c"),
 }
+
+
+def _marker(label: str) -> dict:
+    """GPT-2's marker is a large hollow square, so SmolLM2's diamond, drawn at almost the same
+    place (their vocabularies and ratios are nearly equal), sits visibly inside it."""
+    marker, colour = STYLE[label]
+    if label.startswith("GPT-2"):
+        return dict(marker=marker, color=colour, markersize=13, markerfacecolor="none",
+                    markeredgewidth=2, linestyle="none")
+    return dict(marker=marker, color=colour, markersize=7, linestyle="none")
 
 
 def _size_label(value: float, _position: int) -> str:
@@ -72,13 +87,12 @@ def main() -> None:
     ]
 
     plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "legend.fontsize": SMALL})
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH_IN, 4.3), dpi=DPI)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH_IN, 4.6), dpi=DPI)
 
-    left.plot(*zip(*ours, strict=True), "o-", color="#3b6ea5", label="our BPE (trained here)")
+    left.plot(*zip(*ours, strict=True), "o-", color="#3b6ea5", label="our BPE (trained on the rest)")
     for label, size, chars in real_points:
-        marker, colour = STYLE[label]
-        left.plot(size, chars, marker, color=colour, markersize=8, label=label)
-    left.set_ylabel("characters per token")
+        left.plot(size, chars, label=f"{label}: {chars:.2f}", **_marker(label))
+    left.set_ylabel("characters per token (held-out last 10 %)")
     left.set_title("Bigger vocabulary: fewer, longer tokens")
     left.legend(loc="lower right")
     left.set_ylim(0.8, 4.0)
@@ -86,38 +100,21 @@ def main() -> None:
     sizes = [size for size, _ in ours] + [100_277]
     right.plot(sizes, [s * width / 1e6 for s in sizes], "-", color="#b5543c", linewidth=1.5)
     right.plot([s for s, _ in ours], [s * width / 1e6 for s, _ in ours], "o", color="#3b6ea5")
-    points = {label: (size, size * width / 1e6) for label, size, _ in real_points}
-    for label, (size, params) in points.items():
-        marker, colour = STYLE[label]
-        right.plot(size, params, marker, color=colour, markersize=8)
-    # GPT-2's and SmolLM2's vocabularies are almost the same size, so they share one note,
-    # placed left of their markers, above the line.
-    gpt4 = points["GPT-4 (cl100k_base)"]
-    right.annotate(
-        f"GPT-4: {gpt4[1]:.1f} M",
-        gpt4,
-        textcoords="offset points",
-        xytext=(-8, 4),
-        ha="right",
-        va="bottom",
-        fontsize=SMALL,
-    )
-    gpt2, smol = points["GPT-2/3 (r50k_base)"], points["SmolLM2"]
-    right.annotate(
-        f"GPT-2/3: {gpt2[1]:.1f} M\nSmolLM2: {smol[1]:.1f} M ({smol[0] * width / total:.0%}"
-        f" of its {total / 1e6:.0f} M)",
-        smol,
-        textcoords="offset points",
-        xytext=(-10, -2),
-        ha="right",
-        va="center",
-        fontsize=SMALL,
+    # The real vocabularies at SmolLM2's width, named in the legend rather than beside their
+    # markers (GPT-2's and SmolLM2's sit almost on top of each other). These are not those
+    # models' own tables: GPT-2 and GPT-4 are wider than 576.
+    for label, size, _ in real_points:
+        params = size * width / 1e6
+        note = f" ({params / (total / 1e6):.0%} of its {total / 1e6:.0f} M)" if label == "SmolLM2" else ""
+        right.plot(size, params, label=f"{label}: {params:.1f} M{note}", **_marker(label))
+    right.legend(
+        loc="upper left", title=f"each vocabulary at width {width}", title_fontsize=SMALL
     )
     right.set_yscale("log")
     right.yaxis.set_major_locator(LogLocator(base=10))
     right.yaxis.set_major_formatter(FuncFormatter(_millions))
     right.yaxis.set_minor_formatter(NullFormatter())
-    right.set_ylim(0.08, 200)
+    right.set_ylim(0.08, 2000)
     right.set_ylabel(f"embedding parameters (width {width}, log scale)")
     right.set_title("…but a bigger embedding table")
     right.text(
@@ -139,14 +136,12 @@ def main() -> None:
         axes.grid(True, alpha=0.3)
 
     fig.tight_layout()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT, metadata={"Software": None})
+    save_checked(fig, OUT)
     for size, chars in ours:
         print(f"our BPE {size:>6}: {chars:.3f} characters per token")
     for label, size, chars in real_points:
         print(f"{label:>20} {size:>7}: {chars:.3f} characters per token")
     print(f"embedding table of SmolLM2: {49_152 * width / 1e6:.1f} M of {total / 1e6:.1f} M")
-    print(f"wrote {OUT.relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT}")
 
 
 if __name__ == "__main__":
