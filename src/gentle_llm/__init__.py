@@ -29,7 +29,7 @@ Chapter → modules; lab; tests; figure scripts:
    ``devices``, ``presets``, ``history``, ``metrics`` (bits per byte, compute), ``explorers.gpt``
    (the tiny GPT in the book page); lab ``06-pretraining``; tests ``test_data``, ``test_train``,
    ``test_muon``, ``test_ddp``, ``test_hardening``, ``test_metrics``, ``test_browser_gpt``,
-   ``test_tiny_gpt``; figures ``06-in-page-gpt``.
+   ``test_tiny_gpt``; figures ``06-in-page-gpt``, ``06-training-step``.
 7. Decoding and sampling → ``generate``, ``explorers.sampling``, ``widgets`` (sampling
    sliders); lab ``07-sampling``; tests ``test_generate``, ``test_explorer_sampling``,
    ``test_widgets_sampling``; figures ``07-sampling-pipeline``.
