@@ -3,8 +3,8 @@
 * 03-embedding-lookup.png — token ids pick rows of an embedding table (a toy vocabulary);
 * 03-word-groups.png — SmolLM2's token embeddings of five word groups, projected to 2-D by PCA;
 * 03-position-tables.png — the sinusoidal table, and the similarity between its positions;
-* 03-learned-positions.png — a learned position table before and after a short training run
-  of the course's tiny GPT on Tiny Shakespeare (the slowest part: about a minute on 2 cores);
+* 03-learned-positions.png — the learned position table of the course's trained tiny GPT, and a
+  freshly initialised one of the same shape;
 * 03-rope-rotation.png — RoPE on one pair of numbers: the same vector at positions 0 to 7, and
   the attention scores of a rotated query and key, constant along each diagonal.
 
@@ -81,6 +81,7 @@ def embedding_lookup() -> None:
     )
     ax.text(11.0, len(vocab) + 0.4, "vectors", ha="center", fontsize=11, weight="bold")
     colours = ["#e07a5f", "#3d85c6", "#81b29a"]
+    text_colours = ["#a8442a", "#1f5f99", "#2f6b4f"]  # darker shades: text must read on white
     for row, word in enumerate(vocab):
         y = len(vocab) - 1 - row
         highlight = row in ids
@@ -118,7 +119,7 @@ def embedding_lookup() -> None:
             va="center",
             fontsize=10,
             family="monospace",
-            color=colours[k],
+            color=text_colours[k],
             weight="bold",
         )
         y_row = len(vocab) - 1 - token_id + 0.45
@@ -140,9 +141,10 @@ def embedding_lookup() -> None:
             y_in,
             f"[{values}]",
             va="center",
-            fontsize=8.5,
+            fontsize=9.5,
             family="monospace",
-            color=colours[k],
+            color=text_colours[k],
+            weight="bold",
         )
     _save(fig, "03-embedding-lookup.png")
 
@@ -157,28 +159,58 @@ def word_groups() -> None:
     result = pca(vectors, 2)
     coords = result.coords.tolist()
 
-    fig, ax = plt.subplots(figsize=(7.2, 5.6))
+    fig, ax = plt.subplots(figsize=(8.4, 6.6))
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
+    point_colours = [c for c, members in zip(colours, GROUPS.values(), strict=True) for _ in members]
+    label_colours = [DARK[c] for c in point_colours]
     start = 0
     for (name, members), colour in zip(GROUPS.items(), colours, strict=True):
         points = result.coords[start : start + len(members)]
         ax.scatter(points[:, 0], points[:, 1], color=colour, label=name, s=30, zorder=3)
         start += len(members)
-    # Room around the clusters for labels that have to move away from a crowded spot.
     xs, ys = result.coords[:, 0], result.coords[:, 1]
-    x_pad, y_pad = 0.12 * float(xs.max() - xs.min()), 0.14 * float(ys.max() - ys.min())
+    x_pad = 0.08 * float(xs.max() - xs.min())
     ax.set_xlim(float(xs.min()) - x_pad, float(xs.max()) + x_pad)
-    ax.set_ylim(float(ys.min()) - y_pad, float(ys.max()) + y_pad)
+    ax.set_ylim(float(ys.min()) - 1.4, float(ys.max()) + 0.2)  # room below for the inset
     ax.legend(loc="upper right", fontsize=LABEL_SIZE)
     share = result.explained_variance_ratio.sum().item()
     ax.set_xlabel("first principal component")
     ax.set_ylabel("second principal component")
     ax.set_title(f"SmolLM2 token embeddings, 576 numbers -> 2 (keeps {share:.0%} of the spread)")
-    label_colours = [
-        DARK[c] for c, members in zip(colours, GROUPS.values(), strict=True) for _ in members
-    ]
-    points = [tuple(point) for point in coords]
-    place_labels(ax, points, [w.strip() for w in words], label_colours, fontsize=LABEL_SIZE)
+
+    # Verbs and animals crowd one spot: label them in an enlarged inset, the rest in place.
+    crowded = {i for i, w in enumerate(words) if w in GROUPS["verbs"] + GROUPS["animals"]}
+    inset = ax.inset_axes((0.3, 0.025, 0.68, 0.37))
+    for i in sorted(crowded):
+        inset.scatter(*coords[i], color=point_colours[i], s=30, zorder=3)
+    cx = [coords[i][0] for i in crowded]
+    cy = [coords[i][1] for i in crowded]
+    inset.set_xlim(min(cx) - 0.12, max(cx) + 0.12)
+    inset.set_ylim(min(cy) - 0.12, max(cy) + 0.3)  # room at the top for its note
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.text(
+        0.02, 0.96, "the grey box, enlarged:\nverbs and animals", transform=inset.transAxes,
+        va="top", fontsize=LABEL_SIZE, color="#444",
+    )
+    zoom = ax.indicate_inset_zoom(inset, edgecolor="#666")
+    for line in zoom.connectors:  # they would cut through the country labels
+        line.set_visible(False)
+    place_labels(
+        inset,
+        [tuple(coords[i]) for i in sorted(crowded)],
+        [words[i].strip() for i in sorted(crowded)],
+        [label_colours[i] for i in sorted(crowded)],
+        fontsize=LABEL_SIZE,
+    )
+    rest = [i for i in range(len(words)) if i not in crowded]
+    place_labels(
+        ax,
+        [tuple(coords[i]) for i in rest],
+        [words[i].strip() for i in rest],
+        [label_colours[i] for i in rest],
+        fontsize=LABEL_SIZE,
+    )
     _save(fig, "03-word-groups.png")
 
 
@@ -201,37 +233,34 @@ def position_tables() -> None:
 
 
 def learned_positions() -> None:
-    from gentle_llm.data import BatchSampler, char_dataset
-    from gentle_llm.model import GPT, GPTConfig
+    """The learned position table of the course's tiny GPT (the checkpoint Chapters 6 to 11
+    load, trained for 600 steps by Chapter 6's cpu-quick preset), against a freshly initialised
+    table of the same shape. Lab 3 draws the same maps and prints their numbers."""
+    from gentle_llm.checkpoint import load_tiny_gpt
+    from gentle_llm.model import GPT
 
+    trained, _ = load_tiny_gpt()
     torch.manual_seed(0)
-    data = char_dataset()
-    config = GPTConfig(vocab_size=data.vocab_size, block_size=32, n_layer=2, n_head=2, n_embd=32)
-    model = GPT(config)
-    before = model.pos_emb.weight.detach().clone()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    sampler = BatchSampler(data.train, config.block_size, 32, seed=0)
-    steps = 400
-    for _ in range(steps):
-        ((x, y),) = sampler.sample()
-        _, loss = model(x, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    after = model.pos_emb.weight.detach()
+    fresh = GPT(trained.config)
+    before = fresh.pos_emb.weight.detach()
+    after = trained.pos_emb.weight.detach()
+    n_pos, width = after.shape
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, values, title in [
-        (axes[0], before, "learned positions, before training"),
-        (axes[1], after, f"after {steps} training steps (loss {loss.item():.2f})"),
+        (axes[0], before, "before training (random)"),
+        (axes[1], after, "after 600 training steps"),
     ]:
-        image = ax.imshow(cosine_similarity(values, values), cmap="viridis", vmin=-0.6, vmax=1)
+        image = ax.imshow(cosine_similarity(values, values), cmap="viridis", vmin=-0.2, vmax=1)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("position")
         ax.set_ylabel("position")
         ax.grid(False)
         fig.colorbar(image, ax=ax)
-    fig.suptitle("Cosine similarity between the learned vectors of two positions (tiny GPT)")
+    fig.suptitle(
+        f"Cosine similarity between learned position vectors (tiny GPT: {n_pos} positions, "
+        f"width {width})"
+    )
     _save(fig, "03-learned-positions.png")
 
 
@@ -260,15 +289,16 @@ def rope() -> None:
     left.set_title(
         "one pair of numbers at positions 0-7\n(turned 1 radian per position)", fontsize=10
     )
-    limit = scores.abs().max().item()
-    image = right.imshow(scores, cmap="RdBu", vmin=-limit, vmax=limit)
+    # A sequential map over the scores' own range: a diverging one centred on 0 would promise
+    # positive scores that this query and key never reach.
+    image = right.imshow(scores, cmap="viridis")
     right.set_xlabel("key position n")
     right.set_ylabel("query position m")
     right.set_title(
         "score of rotated query (m) and key (n)\nsame colour along every diagonal", fontsize=10
     )
     right.grid(False)
-    fig.colorbar(image, ax=right)
+    fig.colorbar(image, ax=right, label="attention score")
     _save(fig, "03-rope-rotation.png")
 
 
