@@ -130,7 +130,12 @@ def lr_at(step: int, config: TrainConfig) -> float:
     """Learning rate for optimizer step ``step`` (counted from 0). Chapter 6 draws it.
 
     It rises linearly over ``warmup_steps`` (large early updates on random weights are
-    unstable), then follows half a cosine from ``lr`` down to ``min_lr`` at the last step.
+    unstable): step ``s`` gets ``lr * (s + 1) / warmup_steps``, so the first step already
+    moves and step ``warmup_steps - 1`` reaches ``lr`` (some courses, e.g. Stanford CS336,
+    start from ``lr * s / warmup_steps`` instead). Then it follows half a cosine from ``lr``
+    at step ``warmup_steps`` to ``min_lr`` at step ``steps``, one after the last step a run
+    takes (``steps - 1``), which therefore still runs a hair above ``min_lr``; later steps
+    stay at ``min_lr``.
     """
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
