@@ -18,6 +18,7 @@ from torch import Tensor
 
 __all__ = [
     "attention_inputs",
+    "instance",
     "is_int",
     "model_input",
     "number",
@@ -38,6 +39,20 @@ def _with_hint(message: str, hint: str) -> str:
 def is_int(value: Any) -> bool:
     """True for a Python or NumPy integer, False for ``bool`` (``True`` is not a count)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def instance(
+    value: T, name: str, kind: type | tuple[type, ...], what: str = "", hint: str = ""
+) -> T:
+    """``value`` if it is a ``kind``, else a ``TypeError``: "``name`` must be ``what``, got int."
+
+    ``what`` describes ``kind`` for a learner (default: "a " and the class name), e.g.
+    ``"a torch.nn.Module, e.g. a GPT"``.
+    """
+    if not isinstance(value, kind):
+        wanted = what or f"a {getattr(kind, '__name__', kind)}"
+        raise TypeError(_with_hint(f"{name} must be {wanted}, got {type(value).__name__}.", hint))
+    return value
 
 
 def whole_number(value: Any, name: str, minimum: int = 1, *, hint: str = "") -> int:

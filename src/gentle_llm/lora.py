@@ -42,8 +42,7 @@ class LoRALinear(nn.Module):
 
     def __init__(self, base: nn.Linear, r: int, alpha: float, dropout: float = 0.0) -> None:
         super().__init__()
-        if not isinstance(base, nn.Linear):
-            raise TypeError(f"LoRALinear wraps an nn.Linear, got {type(base).__name__}.")
+        checks.instance(base, "base", nn.Linear, "an nn.Linear", "LoRALinear wraps an nn.Linear.")
         r = checks.whole_number(r, "r", hint="The rank of the update, e.g. r=8.")
         if r > min(base.in_features, base.out_features):
             raise ValueError(
@@ -127,8 +126,7 @@ def add_lora(
     except the output head and any layer that shares its weight with an embedding. Afterwards
     only the LoRA matrices have ``requires_grad=True``.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"add_lora needs a torch nn.Module, got {type(model).__name__}.")
+    checks.instance(model, "model", nn.Module, "a torch nn.Module")
     if lora_layers(model):
         raise ValueError(
             "This model already has LoRA layers; call merge_lora(model) first to fold them in "

@@ -63,8 +63,7 @@ def non_embedding_parameters(model: nn.Module) -> int:
     The embedding tables are looked up, not multiplied, so they cost almost no compute per
     token; the tied output layer does cost compute but is left out too, as Kaplan et al. do.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, e.g. a GPT, got {type(model).__name__}.")
+    checks.instance(model, "model", nn.Module, "a torch.nn.Module, e.g. a GPT")
     embeddings = {
         id(module.weight) for module in model.modules() if isinstance(module, nn.Embedding)
     }

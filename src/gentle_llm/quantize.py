@@ -137,8 +137,7 @@ def quantize_model(
     embedding is rounded too, as it would be in a quantised file that ties them. Biases and all
     other parameters stay as they are. Returns the :class:`QuantizationReport`.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"quantize_model needs a torch nn.Module, got {type(model).__name__}.")
+    checks.instance(model, "model", nn.Module, "a torch nn.Module")
     seen: dict[int, Tensor] = {}
     for name, module in model.named_modules():
         if isinstance(module, nn.Linear) and id(module.weight) not in seen:

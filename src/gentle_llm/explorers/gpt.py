@@ -72,13 +72,9 @@ def export_weights_js(
     machine or a random number. ``about`` is a small JSON-able note kept in the file (where
     the weights came from, their validation loss).
     """
-    if not isinstance(model, GPT):
-        raise TypeError(f"model must be a gentle_llm.model.GPT, got {type(model).__name__}.")
-    if not isinstance(tokenizer, CharTokenizer):
-        raise TypeError(
-            "The browser demo encodes text one character at a time, so it needs the model's "
-            f"CharTokenizer, got {type(tokenizer).__name__}."
-        )
+    checks.instance(model, "model", GPT, "a gentle_llm.model.GPT")
+    # The browser demo encodes text one character at a time.
+    checks.instance(tokenizer, "tokenizer", CharTokenizer, "the model's CharTokenizer")
     checks.one_of(dtype, "dtype", _DTYPES)
     config = model.config
     if config.gelu_approximate != "tanh":

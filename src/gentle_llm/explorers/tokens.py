@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
+from gentle_llm import checks
 from gentle_llm.explorers import element_id, script_json, static_file
 from gentle_llm.tokenizers import (
     GPT2_SPLIT_PATTERN,
@@ -198,8 +199,7 @@ def _course_tokenizer(tokenizer: Any) -> Tokenizer:
 
 
 def _encode_for_display(tokenizer: Tokenizer, text: str) -> tuple[list[str], list[int]]:
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}.")
+    checks.instance(text, "text", str)
     pieces, ids = tokenizer.pieces(text), tokenizer.encode(text)
     if len(pieces) != len(ids):  # a broken custom tokenizer; ours always agree
         raise ValueError(
@@ -348,8 +348,7 @@ def explore_tokens_html(
     line shown under the box. The tokenizers travel in the page (GPT-4's vocabulary is about
     0.8 MB), so pick only the ones you need.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}.")
+    checks.instance(text, "text", str)
     if len(text) > MAX_TYPED:
         raise ValueError(f"text has {len(text):,} characters; the box holds {MAX_TYPED:,}.")
     labelled = _labelled(tokenizers)

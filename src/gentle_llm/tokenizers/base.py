@@ -84,8 +84,7 @@ def check_text(text: Any) -> str:
     byte-level tokenizer can represent it. It usually comes from text decoded with the wrong
     error handler, or from JSON with a broken ``\\ud83d`` escape.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}.")
+    checks.instance(text, "text", str)
     lone = _SURROGATE.search(text)
     if lone is not None:
         raise ValueError(
