@@ -103,3 +103,14 @@ def test_the_data_streams_refuse_negative_ids() -> None:
     good = torch.arange(20) % 11
     with pytest.raises(ValueError, match="Token id -1 at position 3 .*training stream"):
         unpack_data((torch.tensor([1, 2, 3, -1, 4]), good), vocab_size=11)
+
+
+def test_whole_number_with_a_maximum_and_instance_name_the_rule() -> None:
+    assert checks.whole_number(3, "k", 1, 3) == 3
+    for bad in (0, 4, 2.0, True):
+        with pytest.raises(ValueError, match=r"k must be a whole number from 1 to 3, got"):
+            checks.whole_number(bad, "k", 1, 3)
+    with pytest.raises(TypeError, match=r"^text must be a str, got int\.$"):
+        checks.instance(5, "text", str)
+    with pytest.raises(TypeError, match=r"model must be a torch.nn.Module, e.g. a GPT, got str"):
+        checks.instance("gpt", "model", nn.Module, "a torch.nn.Module, e.g. a GPT")

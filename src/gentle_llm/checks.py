@@ -55,12 +55,15 @@ def instance(
     return value
 
 
-def whole_number(value: Any, name: str, minimum: int = 1, *, hint: str = "") -> int:
-    """``value`` as an int, or a ``ValueError``: "``name`` must be a whole number >= minimum"."""
-    if not is_int(value) or value < minimum:
-        raise ValueError(
-            _with_hint(f"{name} must be a whole number >= {minimum}, got {value!r}.", hint)
-        )
+def whole_number(
+    value: Any, name: str, minimum: int = 1, maximum: int | None = None, *, hint: str = ""
+) -> int:
+    """``value`` as an int, or a ``ValueError``: "``name`` must be a whole number >= minimum"
+    (with ``maximum``: "... a whole number from minimum to maximum")."""
+    too_big = maximum is not None and is_int(value) and value > maximum
+    if not is_int(value) or value < minimum or too_big:
+        rule = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise ValueError(_with_hint(f"{name} must be a whole number {rule}, got {value!r}.", hint))
     return int(value)
 
 

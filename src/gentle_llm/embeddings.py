@@ -141,8 +141,7 @@ def nearest_tokens(
     vector, ids = word_vector(embedding_matrix, tokenizer, word)
     vocab_size = embedding_matrix.shape[0]
     available = vocab_size - (len(set(ids)) if exclude_self else 0)
-    if not checks.is_int(k) or not 1 <= k <= available:
-        raise ValueError(f"k must be a whole number from 1 to {available}, got {k!r}.")
+    checks.whole_number(k, "k", 1, available)
     with torch.no_grad():
         scores = cosine_similarity(vector, embedding_matrix.float())
         if exclude_self:
@@ -178,10 +177,7 @@ def pca(vectors: Tensor, n_components: int = 2) -> PCAResult:
     if n < 2:
         raise ValueError(f"Need at least 2 vectors to find the directions they spread in, got {n}.")
     limit = min(n, dim)  # no more directions than vectors, nor than numbers per vector
-    if not checks.is_int(n_components) or not 1 <= n_components <= limit:
-        raise ValueError(
-            f"n_components must be a whole number from 1 to {limit} here, got {n_components!r}."
-        )
+    checks.whole_number(n_components, "n_components", 1, limit)
     with torch.no_grad():
         data = vectors.detach().to(torch.float64)  # float64: a stable picture on any machine
         centred = data - data.mean(dim=0, keepdim=True)
@@ -322,8 +318,7 @@ def semantic_search(
     """
     checks.text(query, "query", example="a cat on a mat")
     sentences = _sentence_list(sentences)
-    if not checks.is_int(k) or not 1 <= k <= len(sentences):
-        raise ValueError(f"k must be a whole number from 1 to {len(sentences)}, got {k!r}.")
+    checks.whole_number(k, "k", 1, len(sentences))
     encoder = encoder if encoder is not None else SentenceEncoder()
     expected = (len(sentences), encoder.dim)
     if sentence_embeddings is None:
