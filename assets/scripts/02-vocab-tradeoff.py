@@ -25,9 +25,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
-
 from figure_kit import save_checked  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from gentle_llm.data import load_tinyshakespeare  # noqa: E402
 from gentle_llm.pretrained import load_smollm2  # noqa: E402
@@ -51,8 +50,14 @@ def _marker(label: str) -> dict:
     place (their vocabularies and ratios are nearly equal), sits visibly inside it."""
     marker, colour = STYLE[label]
     if label.startswith("GPT-2"):
-        return dict(marker=marker, color=colour, markersize=13, markerfacecolor="none",
-                    markeredgewidth=2, linestyle="none")
+        return dict(
+            marker=marker,
+            color=colour,
+            markersize=13,
+            markerfacecolor="none",
+            markeredgewidth=2,
+            linestyle="none",
+        )
     return dict(marker=marker, color=colour, markersize=7, linestyle="none")
 
 
@@ -89,7 +94,9 @@ def main() -> None:
     plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "legend.fontsize": SMALL})
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH_IN, 4.6), dpi=DPI)
 
-    left.plot(*zip(*ours, strict=True), "o-", color="#3b6ea5", label="our BPE (trained on the rest)")
+    left.plot(
+        *zip(*ours, strict=True), "o-", color="#3b6ea5", label="our BPE (trained on the rest)"
+    )
     for label, size, chars in real_points:
         left.plot(size, chars, label=f"{label}: {chars:.2f}", **_marker(label))
     left.set_ylabel("characters per token (held-out last 10 %)")
@@ -105,11 +112,13 @@ def main() -> None:
     # models' own tables: GPT-2 and GPT-4 are wider than 576.
     for label, size, _ in real_points:
         params = size * width / 1e6
-        note = f" ({params / (total / 1e6):.0%} of its {total / 1e6:.0f} M)" if label == "SmolLM2" else ""
+        note = (
+            f" ({params / (total / 1e6):.0%} of its {total / 1e6:.0f} M)"
+            if label == "SmolLM2"
+            else ""
+        )
         right.plot(size, params, label=f"{label}: {params:.1f} M{note}", **_marker(label))
-    right.legend(
-        loc="upper left", title=f"each vocabulary at width {width}", title_fontsize=SMALL
-    )
+    right.legend(loc="upper left", title=f"each vocabulary at width {width}", title_fontsize=SMALL)
     right.set_yscale("log")
     right.yaxis.set_major_locator(LogLocator(base=10))
     right.yaxis.set_major_formatter(FuncFormatter(_millions))

@@ -161,7 +161,9 @@ def word_groups() -> None:
 
     fig, ax = plt.subplots(figsize=(8.4, 6.6))
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
-    point_colours = [c for c, members in zip(colours, GROUPS.values(), strict=True) for _ in members]
+    point_colours = [
+        c for c, members in zip(colours, GROUPS.values(), strict=True) for _ in members
+    ]
     label_colours = [DARK[c] for c in point_colours]
     start = 0
     for (name, members), colour in zip(GROUPS.items(), colours, strict=True):
@@ -190,8 +192,13 @@ def word_groups() -> None:
     inset.set_xticks([])
     inset.set_yticks([])
     inset.text(
-        0.02, 0.96, "the grey box, enlarged:\nverbs and animals", transform=inset.transAxes,
-        va="top", fontsize=LABEL_SIZE, color="#444",
+        0.02,
+        0.96,
+        "the grey box, enlarged:\nverbs and animals",
+        transform=inset.transAxes,
+        va="top",
+        fontsize=LABEL_SIZE,
+        color="#444",
     )
     zoom = ax.indicate_inset_zoom(inset, edgecolor="#666")
     for line in zoom.connectors:  # they would cut through the country labels
