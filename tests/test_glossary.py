@@ -32,6 +32,8 @@ PAGES = [*sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md")), ROOT / "intro.md"
 
 BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 TERM_ROLE = re.compile(r"\{term\}`[^`]*`")
+# A number pasted from a lab ({glue:text}`lab.ipynb::key:s`) reads as a number, not a term.
+GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")
 OTHER_ROLE = re.compile(r"\{[a-z:-]+\}`([^`]*)`")
 INLINE_CODE = re.compile(r"`+[^`]*`+")
 CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*(\{[\w:-]+\})?")
@@ -115,6 +117,7 @@ def bold_terms(text: str) -> list[tuple[int, str, str]]:
     found = []
     for number, line in prose_lines(text):
         plain = TERM_ROLE.sub(LINKED, line)
+        plain = GLUE_ROLE.sub("0", plain)
         plain = OTHER_ROLE.sub(r"\1", plain)
         plain = INLINE_CODE.sub(CODE, plain)
         for match in BOLD.finditer(plain):
@@ -196,6 +199,7 @@ def test_checker_reports_missing_terms_with_file_and_line() -> None:
             "f(**kwargs, **more)",
             "```",
             "Then **the attention sink** appears.",
+            "A pasted number: **{glue:text}`../notebooks/lab.ipynb::ratio:s` times as many**.",
         ]
     )
     assert missing_terms({"toy.md": page}, TOY_GLOSSARY) == [
