@@ -23,7 +23,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from figure_kit import INK, MUTED, arrow, box, canvas, save_checked  # noqa: E402
+from figure_kit import INK, MUTED, arrow, box, canvas, diagram_title, save_checked, write_rows  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "figures" / "05-decoder-block.png"
@@ -41,23 +41,6 @@ STREAM = "#fff8e1"
 NORM = "#e3f2fd"
 ATTN = "#fce4ec"
 MLP = "#e8f5e9"
-
-
-def _lines(ax, x, top, rows, *, size=10.5):
-    """Write ``rows`` (text, bold?) downwards from ``top``, centred on ``x``."""
-    y = top
-    for text, bold in rows:
-        ax.text(
-            x,
-            y,
-            text,
-            ha="center",
-            va="top",
-            fontsize=size + (1 if bold else 0),
-            weight="bold" if bold else "normal",
-            color=INK if bold else "#323f4b",
-        )
-        y -= 0.27 if not bold else 0.34
 
 
 def main() -> None:
@@ -117,7 +100,9 @@ def main() -> None:
         )
         arrow(ax, (norm_x + norm_w + 0.03, mid), (body_x - 0.04, mid))
         box(ax, body_x, body_y, body_w, body_h, fill)
-        _lines(ax, body_x + body_w / 2, body_y + body_h - 0.14, rows)
+        write_rows(
+            ax, body_x + body_w / 2, body_y + body_h - 0.14, rows, bold_size=1, bold_gap=0.07
+        )
         arrow(ax, (add_x, body_y - 0.03), (add_x, stream_y + 0.19))
 
     branch(
@@ -154,14 +139,8 @@ def main() -> None:
         ],
         add2,
     )
-    ax.text(
-        5.0,
-        4.3,
-        f"One decoder block of SmolLM2-135M (the model stacks {LAYERS} of them)",
-        ha="center",
-        va="top",
-        fontsize=13,
-        color=INK,
+    diagram_title(
+        ax, 5.0, 4.3, f"One decoder block of SmolLM2-135M (the model stacks {LAYERS} of them)"
     )
     save_checked(fig, OUT)
 

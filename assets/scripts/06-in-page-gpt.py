@@ -22,7 +22,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from figure_kit import INK, MUTED, arrow, box, canvas, save_checked  # noqa: E402
+from figure_kit import INK, MUTED, arrow, box, canvas, save_checked, write_rows  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,22 +45,6 @@ def _parameters(c: dict) -> int:
     return v * d + c["block_size"] * d + c["n_layer"] * block + 2 * d
 
 
-def _write(ax, x, y, rows, *, size=10.5, step=0.27):
-    """Rows of (text, bold?) written downwards from y, centred on x."""
-    for text, bold in rows:
-        ax.text(
-            x,
-            y,
-            text,
-            ha="center",
-            va="top",
-            fontsize=size + (0.5 if bold else 0),
-            weight="bold" if bold else "normal",
-            color=INK if bold else "#323f4b",
-        )
-        y -= step + (0.05 if bold else 0)
-
-
 def main() -> None:
     config, size = _config()
     params = _parameters(config)
@@ -81,7 +65,7 @@ def main() -> None:
     ]
     for y, rows in steps:
         box(ax, 0.3, y, 2.35, 0.8, "#ffffff")
-        _write(ax, 1.475, y + 0.68, rows)
+        write_rows(ax, 1.475, y + 0.68, rows)
     for y in (2.55, 1.55):
         arrow(ax, (1.475, y - 0.02), (1.475, y - 0.18))
 
@@ -138,7 +122,7 @@ def main() -> None:
     ]
     for x, w, fill, rows in blocks:
         box(ax, x, row_y, w, row_h, fill)
-        _write(ax, x + w / 2, row_y + row_h - 0.13, rows)
+        write_rows(ax, x + w / 2, row_y + row_h - 0.13, rows)
     mid = row_y + row_h / 2
     arrow(ax, (3.45 + 1.55 + 0.03, mid), (5.4 - 0.04, mid))
     arrow(ax, (5.4 + 2.1 + 0.03, mid), (7.9 - 0.04, mid))

@@ -21,29 +21,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from figure_kit import INK, MUTED, arrow, box, canvas, save_checked  # noqa: E402
+from figure_kit import INK, MUTED, arrow, box, canvas, save_checked, write_rows  # noqa: E402
 
 from gentle_llm.model import GPT  # noqa: E402
 from gentle_llm.presets import PRESETS  # noqa: E402
 from gentle_llm.train import lr_at  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "figures" / "06-training-step.png"
-
-
-def _write(ax, x, y, rows, *, size=10.5, step=0.27):
-    """Rows of (text, bold?) written downwards from y, centred on x."""
-    for text, bold in rows:
-        ax.text(
-            x,
-            y,
-            text,
-            ha="center",
-            va="top",
-            fontsize=size + (0.5 if bold else 0),
-            weight="bold" if bold else "normal",
-            color=INK if bold else "#323f4b",
-        )
-        y -= step + (0.07 if bold else 0)
 
 
 def main() -> None:
@@ -111,7 +95,7 @@ def main() -> None:
     lefts = [0.1 + i * (width + gap) for i in range(len(stages))]
     for x, (fill, rows) in zip(lefts, stages, strict=True):
         box(ax, x, top, width, height, fill)
-        _write(ax, x + width / 2, top + height - 0.14, rows)
+        write_rows(ax, x + width / 2, top + height - 0.14, rows, bold_gap=0.07)
     for x in lefts[:-1]:
         arrow(ax, (x + width + 0.03, top + height / 2), (x + width + gap - 0.04, top + height / 2))
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from figure_kit import INK, MUTED, arrow, box, canvas, save_checked  # noqa: E402
+from figure_kit import MUTED, arrow, box, canvas, diagram_title, save_checked  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "figures" / "08-post-training.png"
 
@@ -126,15 +126,7 @@ def main() -> None:
         color=dpo,
         style="italic",
     )
-    ax.text(
-        5.0,
-        4.25,
-        "From Llama 2 to Llama 2-Chat, with the data of each stage",
-        ha="center",
-        va="top",
-        fontsize=13,
-        color=INK,
-    )
+    diagram_title(ax, 5.0, 4.25, "From Llama 2 to Llama 2-Chat, with the data of each stage")
     save_checked(fig, OUT)
 
 

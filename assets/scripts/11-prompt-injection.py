@@ -21,7 +21,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from figure_kit import INK, MUTED, arrow, box, canvas, save_checked  # noqa: E402
+from figure_kit import INK, MUTED, arrow, box, canvas, diagram_title, save_checked  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "figures" / "11-prompt-injection.png"
@@ -185,14 +185,8 @@ def main() -> None:
         y = 0.92 - 0.25 * i
         _badge(ax, 0.3, y, n)
         ax.text(0.52, y, text, ha="left", va="center", fontsize=10.5, color=INK)
-    ax.text(
-        5.0,
-        5.25,
-        "Prompt injection: instructions and data arrive as the same tokens",
-        ha="center",
-        va="top",
-        fontsize=13,
-        color=INK,
+    diagram_title(
+        ax, 5.0, 5.25, "Prompt injection: instructions and data arrive as the same tokens"
     )
     save_checked(fig, OUT)
 

@@ -68,6 +68,29 @@ def arrow(ax, start, end, *, bend=0.0, color=INK, lw=1.8, style="-|>"):
     )
 
 
+def write_rows(ax, x, top, rows, *, size=10.5, step=0.27, bold_size=0.5, bold_gap=0.05):
+    """Write ``rows`` of (text, bold?) downwards from ``top``, centred on ``x``; a bold row is
+    ``bold_size`` points larger and takes ``bold_gap`` more room."""
+    y = top
+    for text, bold in rows:
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="top",
+            fontsize=size + (bold_size if bold else 0),
+            weight="bold" if bold else "normal",
+            color=INK if bold else "#323f4b",
+        )
+        y -= step + (bold_gap if bold else 0)
+
+
+def diagram_title(ax, x, top, text):
+    """A diagram's title, centred on ``x`` below ``top``."""
+    ax.text(x, top, text, ha="center", va="top", fontsize=13, color=INK)
+
+
 def canvas(width, height):
     """A figure ``width`` x ``height`` inches whose data units are inches, axes hidden."""
     fig = plt.figure(figsize=(width, height))
