@@ -1,7 +1,9 @@
 """Count each module's lines and its argument-check lines (a maintainer's size report).
 
 A guard is an ``if`` whose body only raises (with any ``elif``/``else`` that only raise), or a
-function whose name starts with ``_check`` / ``check_`` in ``checks.py``. Usage::
+whole function whose name starts with ``_check``. A one-line call of a
+:mod:`gentle_llm.checks` helper is not counted; the helpers' own guards in ``checks.py`` are.
+The last line gives the share of guard lines in all lines. Usage::
 
     python scripts/guard_lines.py src/gentle_llm
 """
@@ -40,7 +42,8 @@ def main(root: str) -> None:
         n, g = len(text.splitlines()), guard_lines(text)
         total_lines, total_guards = total_lines + n, total_guards + g
         print(f"{str(path.relative_to(root)):40} {n:6} {g:12}")
-    print(f"{'total':40} {total_lines:6} {total_guards:12}")
+    share = 100 * total_guards / max(total_lines, 1)
+    print(f"{'total':40} {total_lines:6} {total_guards:12}  ({share:.1f} % guard lines)")
 
 
 if __name__ == "__main__":

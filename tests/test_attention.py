@@ -15,6 +15,7 @@ from gentle_llm.attention import (
     MultiHeadAttention,
     attention_maps,
     attention_maps_for_ids,
+    cached_causal_mask,
     causal_mask,
     eager_attention,
     induction_scores,
@@ -40,6 +41,26 @@ def test_manual_attention_matches_torch_sdpa(causal: bool) -> None:
     ref = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
     torch.testing.assert_close(ours, ref, atol=1e-5, rtol=1e-5)
     assert weights.shape == (2, 3, 5, 5)
+
+
+def test_cached_causal_mask_lets_each_new_query_see_the_cache_and_itself() -> None:
+    """The mask the GPT and the Llama pass to torch's fused attention (one home, Chapter 7)."""
+    assert cached_causal_mask(0, 5) == (None, True)  # no cache: the kernel builds it
+    assert cached_causal_mask(3, 1) == (None, False)  # one new token sees every key
+    assert cached_causal_mask(0, 1) == (None, False)
+    mask, is_causal = cached_causal_mask(2, 3)
+    assert not is_causal
+    assert mask.tolist() == [
+        [True, True, True, False, False],
+        [True, True, True, True, False],
+        [True, True, True, True, True],
+    ]
+    # Query i of the new ones attends like row past + i of the full causal mask.
+    torch.testing.assert_close(mask, causal_mask(5)[2:])
+    q, k, v = _qkv(1, 2, 5, 4, seed=3)
+    full = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    shifted = F.scaled_dot_product_attention(q[:, :, 2:], k, v, attn_mask=mask)
+    torch.testing.assert_close(shifted, full[:, :, 2:])
 
 
 def test_manual_attention_with_mask_and_scale_matches_torch() -> None:

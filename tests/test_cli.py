@@ -11,6 +11,7 @@ import torch
 
 from gentle_llm import assets, cli
 from gentle_llm.checkpoint import model_from_checkpoint
+from gentle_llm.common import human_bytes
 from gentle_llm.data import TokenData
 from gentle_llm.presets import PRESETS, Preset
 
@@ -43,6 +44,10 @@ def test_assets_verify_and_list(capsys):
     out = capsys.readouterr().out
     assert "ok   tinyshakespeare: ok" in out
     assert "all-minilm-l6-v2" in out
+    # Sizes as gentle_llm.common.human_bytes writes them everywhere else.
+    name = "smollm2-135m-instruct-gguf"
+    size = human_bytes(assets.REGISTRY[name].size)
+    assert f"{name:28} {size:>9}  SmolLM2" in out and size.endswith(" MB")
 
 
 def test_assets_export_makes_a_usb_kit(tmp_path, capsys):

@@ -114,3 +114,27 @@ def test_whole_number_with_a_maximum_and_instance_name_the_rule() -> None:
         checks.instance(5, "text", str)
     with pytest.raises(TypeError, match=r"model must be a torch.nn.Module, e.g. a GPT, got str"):
         checks.instance("gpt", "model", nn.Module, "a torch.nn.Module, e.g. a GPT")
+
+
+def test_the_shared_checks_name_the_values_and_the_fix() -> None:
+    """index, divisible, not_empty and same: one wording wherever a module needs them."""
+    assert checks.index(2, "head", 3) == 2
+    with pytest.raises(ValueError, match=r"^head 3 does not exist: pick one of 0\.\.2 \(they"):
+        checks.index(3, "head", 3)
+    with pytest.raises(TypeError, match=r"^head must be a whole number from 0 to 2, got 1\.0\."):
+        checks.index(1.0, "head", 3)
+    assert checks.divisible(12, "n_embd", 4, "n_head", "why") == 12
+    with pytest.raises(ValueError, match=r"^n_embd \(10\) must be divisible by n_head \(4\): why"):
+        checks.divisible(10, "n_embd", 4, "n_head", "why")
+    with pytest.raises(ValueError, match=r"^dim \(7\) must be divisible by 2: even please\.$"):
+        checks.divisible(7, "dim", 2, "2", "even please.")
+    assert checks.not_empty([1], "xs", "fix") == [1]
+    with pytest.raises(ValueError, match=r"^xs is empty: add one\.$"):
+        checks.not_empty([], "xs", "add one.")
+    with pytest.raises(ValueError, match=r"^xs is empty: add one\.$"):
+        checks.not_empty(torch.zeros(2, 0), "xs", "add one.")  # a tensor counts its elements
+    with pytest.raises(ValueError, match=r"^xs has only 1: add two\.$"):
+        checks.not_empty("a", "xs", "add two.", minimum=2)
+    checks.same(3, 3, "sizes", "fix")
+    with pytest.raises(ValueError, match=r"^The sizes differ \(3 and 4\): match them\.$"):
+        checks.same(3, 4, "The sizes", "match them.")

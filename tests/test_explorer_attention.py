@@ -104,14 +104,16 @@ def test_bad_inputs_get_clear_errors() -> None:
         ex.head_view_html(TOKENS[:-1], w)
     with pytest.raises(ValueError, match="single string"):
         ex.head_view_html("abcdef", w)
-    with pytest.raises(ValueError, match=r"only 0..2 exist"):
+    with pytest.raises(ValueError, match=r"layer 5 does not exist: pick one of 0\.\.2"):
         ex.head_view_html(TOKENS, w, layers=[5])
     with pytest.raises(ValueError, match="empty"):
         ex.head_view_html(TOKENS, w, heads=[])
     with pytest.raises(ValueError, match="twice"):
         ex.head_view_html(TOKENS, w, layers=[1, 1])
-    with pytest.raises(TypeError, match="whole numbers"):
+    with pytest.raises(TypeError, match="head must be a whole number from 0 to 1, got 0.5"):
         ex.head_view_html(TOKENS, w, heads=[0.5])
+    with pytest.raises(TypeError, match="got True"):  # before: "'bool' object is not iterable"
+        ex.head_view_html(TOKENS, w, heads=True)
     with pytest.raises(ValueError, match="NaN"):
         ex.head_view_html(TOKENS, w * float("nan"))
     many = [str(i) for i in range(200)]

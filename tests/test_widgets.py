@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from gentle_llm.attention import causal_mask
+from gentle_llm.explorers.attention import head_view_html
 from gentle_llm.widgets import AttentionPicker, attention_picker, render_attention
 
 TOKENS = ["The", " cat", " sat", "\n"]
@@ -82,6 +83,27 @@ def test_picker_redraws_when_a_dropdown_changes(weights) -> None:
     # Same choice, same picture: stored notebook outputs do not change between runs.
     one, two = (attention_picker(weights, TOKENS, layer=1, head=1) for _ in range(2))
     assert bytes(one.image.value) == bytes(two.image.value)
+
+
+def test_an_index_out_of_range_gets_one_message_in_every_widget_and_explorer(weights, ax) -> None:
+    """A layer or head that does not exist: the same words, which say what to pick instead."""
+    expected = r"head 2 does not exist: pick one of 0\.\.1 \(they are counted from 0, so 1 is"
+    for show in (
+        lambda: render_attention(weights, TOKENS, 0, 2, ax),
+        lambda: attention_picker(weights, TOKENS, head=2),
+        lambda: head_view_html(TOKENS, weights, heads=[0, 2]),
+    ):
+        with pytest.raises(ValueError, match=expected):
+            show()
+    with pytest.raises(ValueError, match=r"layer -1 does not exist: pick one of 0\.\.2"):
+        attention_picker(weights, TOKENS, layer=-1)
+    for show in (
+        lambda: render_attention(weights, TOKENS, "1", 0, ax),
+        lambda: attention_picker(weights, TOKENS, layer="1"),
+        lambda: head_view_html(TOKENS, weights, layers="1"),
+    ):
+        with pytest.raises(TypeError, match="layer must be a whole number from 0 to 2, got '1'"):
+            show()
 
 
 def test_picker_bad_inputs(weights) -> None:

@@ -33,6 +33,7 @@ from gentle_llm.common import model_device
 
 __all__ = [
     "causal_mask",
+    "cached_causal_mask",
     "scaled_dot_product_attention",
     "MultiHeadAttention",
     "eager_attention",
@@ -59,6 +60,22 @@ def causal_mask(T: int, device: torch.device | str | None = None) -> Tensor:
     """
     checks.whole_number(T, "T (the number of tokens)")
     return torch.ones(T, T, dtype=torch.bool, device=device).tril()
+
+
+def cached_causal_mask(
+    past: int, seq: int, device: torch.device | str | None = None
+) -> tuple[Tensor | None, bool]:
+    """The causal mask for ``seq`` new queries after ``past`` cached keys (Chapter 7).
+
+    Returns ``(attn_mask, is_causal)`` for torch's fused ``F.scaled_dot_product_attention``,
+    as the GPT and the Llama of Chapter 5 call it. Without a cache (``past == 0``) the plain
+    causal mask is ``is_causal=True``, built inside the kernel; after ``past`` cached keys, query
+    ``i`` may see keys ``0 .. past + i``: a ``[seq, past + seq]`` boolean mask. One new query
+    (generation) may see every key, so it needs no mask at all. Internal: no checks.
+    """
+    if past > 0 and seq > 1:
+        return torch.ones(seq, past + seq, dtype=torch.bool, device=device).tril(past), False
+    return None, past == 0 and seq > 1
 
 
 def scaled_dot_product_attention(
@@ -120,11 +137,9 @@ class MultiHeadAttention(nn.Module):
         n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
         for name, value in (("d_model", d_model), ("n_heads", n_heads), ("n_kv_heads", n_kv_heads)):
             checks.whole_number(value, name)
-        if d_model % n_heads or n_heads % n_kv_heads:
-            raise ValueError(
-                f"d_model ({d_model}) must be divisible by n_heads ({n_heads}), and n_heads a "
-                f"multiple of n_kv_heads ({n_kv_heads}), so heads split evenly; change one of them."
-            )
+        checks.divisible(d_model, "d_model", n_heads, "n_heads", "heads split the width evenly.")
+        why = "each key/value head serves an equal group; make n_heads a multiple of n_kv_heads."
+        checks.divisible(n_heads, "n_heads", n_kv_heads, "n_kv_heads", why)
         self.d_model = d_model
         self.n_heads = n_heads
         self.n_kv_heads = n_kv_heads
@@ -200,8 +215,7 @@ def attention_maps_for_ids(model: Any, input_ids: Tensor) -> Tensor:
     for a batch). Chapter 4 explains how to read it.
     """
     checks.tensor(input_ids, "input_ids", dims=(1, 2), shape="[T] or [batch, T]")
-    if input_ids.shape[-1] < 1:
-        raise ValueError("input_ids is empty: give the model at least one token.")
+    checks.not_empty(input_ids, "input_ids", "give the model at least one token.")
     single = input_ids.dim() == 1
     ids = input_ids.unsqueeze(0) if single else input_ids
     limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)

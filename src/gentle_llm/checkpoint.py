@@ -25,6 +25,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from gentle_llm import checks
 from gentle_llm.data import BatchSampler
 from gentle_llm.model import GPT, GPTConfig
 
@@ -120,8 +121,8 @@ def save_checkpoint(
     (Ctrl-C, a full disk) never leaves half a checkpoint under the real name.
     """
     path = Path(path)
-    if not isinstance(getattr(model, "config", None), GPTConfig):
-        raise TypeError("save_checkpoint expects a gentle_llm GPT (a model with a GPTConfig).")
+    hint = "save_checkpoint expects a gentle_llm GPT."
+    checks.instance(getattr(model, "config", None), "model.config", GPTConfig, hint=hint)
     # Tied weights share storage, which safetensors refuses; a copy per name is fine because
     # load_state_dict writes both names into the one shared tensor.
     tensors = {

@@ -18,11 +18,15 @@ from torch import Tensor
 
 __all__ = [
     "attention_inputs",
+    "divisible",
+    "index",
     "instance",
     "is_int",
     "model_input",
+    "not_empty",
     "number",
     "one_of",
+    "same",
     "tensor",
     "text",
     "token_ids",
@@ -67,6 +71,23 @@ def whole_number(
     return int(value)
 
 
+def index(value: Any, name: str, size: int, *, hint: str = "") -> int:
+    """``value`` as an int if it picks one of ``size`` things counted from 0 (a layer, a head).
+
+    Else one error that says which ones exist: "head 7 does not exist: pick one of 0..2 (they
+    are counted from 0, so 2 is the last one)." A ``TypeError`` for a value that is not a
+    whole number (a float, a string, ``True``).
+    """
+    last = size - 1
+    if not is_int(value):
+        message = f"{name} must be a whole number from 0 to {last}, got {value!r}."
+        raise TypeError(_with_hint(message, hint))
+    if not 0 <= value < size:
+        message = f"{name} {value} does not exist: pick one of 0..{last} (they are counted from "
+        raise ValueError(_with_hint(f"{message}0, so {last} is the last one).", hint))
+    return int(value)
+
+
 def number(
     value: Any,
     name: str,
@@ -107,6 +128,30 @@ def one_of(value: T, name: str, choices: Collection[T], *, hint: str = "") -> T:
         listed = ", ".join(repr(c) for c in choices)
         raise ValueError(_with_hint(f"{name} must be one of {listed}; got {value!r}.", hint))
     return value
+
+
+def divisible(value: int, name: str, by: int, by_name: str, why: str) -> int:
+    """``value`` if ``by`` divides it, else a ``ValueError``: "``name`` (30) must be divisible
+    by ``by_name`` (4): ``why``", where ``why`` gives the reason and the fix."""
+    by_text = by_name if by_name == str(by) else f"{by_name} ({by})"
+    if value % by:
+        raise ValueError(f"{name} ({value}) must be divisible by {by_text}: {why}")
+    return value
+
+
+def not_empty(value: T, name: str, fix: str, *, minimum: int = 1) -> T:
+    """``value`` if it holds at least ``minimum`` things (items of a list or a string, elements
+    of a tensor), else a ``ValueError``: "``name`` is empty: ``fix``" ("has only 1: ``fix``")."""
+    size = value.numel() if isinstance(value, Tensor) else len(value)
+    if size < minimum:
+        raise ValueError(f"{name} {'is empty' if size == 0 else f'has only {size}'}: {fix}")
+    return value
+
+
+def same(a: Any, b: Any, what: str, fix: str) -> None:
+    """Refuse two sizes or shapes that must agree: "``what`` differ (3 and 4): ``fix``"."""
+    if a != b:
+        raise ValueError(f"{what} differ ({a} and {b}): {fix}")
 
 
 def text(value: Any, name: str, *, example: str = "") -> str:
@@ -194,17 +239,11 @@ def attention_inputs(q: Any, k: Any, v: Any, causal: bool, mask: Any) -> None:
         tensor(t, name, shape="[..., tokens, dim]", floating=True)
         if t.dim() < 2:
             raise ValueError(f"{name} needs at least 2 dimensions: try {name}.unsqueeze(0).")
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(
-            f"q and k need the same width for a dot product, got {q.shape[-1]} and {k.shape[-1]}."
-        )
-    if k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"every key needs its value: k has {k.shape[-2]} tokens, v {v.shape[-2]}.")
-    T, S = q.shape[-2], k.shape[-2]
-    if causal and T != S:
-        raise ValueError(
-            f"causal=True needs as many queries as keys, got {T} and {S}; pass a mask= instead."
-        )
+    same(q.shape[-1], k.shape[-1], "The widths of q and k", "a dot product needs the same width.")
+    same(k.shape[-2], v.shape[-2], "The tokens of k and v", "every key needs its value.")
+    if causal:
+        fix = "causal=True needs as many queries as keys; pass a mask= instead."
+        same(q.shape[-2], k.shape[-2], "The numbers of queries and keys", fix)
     if mask is not None and getattr(mask, "dtype", None) is not torch.bool:
         raise TypeError(
             f"mask must be boolean (True = may look there), got {getattr(mask, 'dtype', mask)}."
@@ -227,8 +266,6 @@ def model_input(idx: Any, kv_cache: Any, block_size: int, n_layer: int) -> None:
             f"({past} cached + {seq} new). Keep only the last {block_size} tokens "
             "(gentle_llm.generate does this for you)."
         )
-    if kv_cache is not None and kv_cache.n_layer != n_layer:
-        raise ValueError(
-            f"This KV cache has {kv_cache.n_layer} layers but the model has {n_layer}; "
-            "create it with KVCache(model.config.n_layer)."
-        )
+    if kv_cache is not None:
+        fix = "create the cache with KVCache(model.config.n_layer)."
+        same(kv_cache.n_layer, n_layer, "The layers of the KV cache and of the model", fix)

@@ -25,15 +25,13 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _human_size(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
-
-
 def _cmd_assets_list(args: argparse.Namespace) -> int:
+    from gentle_llm.common import human_bytes  # imports torch: only for this command
+
     for asset in assets.REGISTRY.values():
         ok, where = assets.status(asset.name)
         state = where if ok else "not available offline"
-        print(f"{asset.name:28} {_human_size(asset.size):>9}  {asset.description}\n{'':28} {state}")
+        print(f"{asset.name:28} {human_bytes(asset.size):>9}  {asset.description}\n{'':28} {state}")
     return 0
 
 

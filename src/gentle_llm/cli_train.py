@@ -114,13 +114,14 @@ def _resume_overrides(checkpoint: Path, overrides: dict) -> dict:
 
 def run_train(args: argparse.Namespace) -> int:
     """Handle ``gentle-llm train``; returns the exit status (130 after Ctrl-C)."""
+    from gentle_llm import checks
     from gentle_llm.checkpoint import CHECKPOINT_NAME
     from gentle_llm.data import char_dataset
     from gentle_llm.devices import cleanup_distributed, init_distributed, resolve_device
     from gentle_llm.presets import PRESETS, trainer_from_preset
 
-    if args.steps is not None and args.steps < 1:
-        raise ValueError(f"--steps must be at least 1, got {args.steps}.")
+    if args.steps is not None:
+        checks.whole_number(args.steps, "--steps")
     out = args.out or Path("runs") / args.preset
     checkpoint = out / CHECKPOINT_NAME
     overrides = _config_overrides(args, out)

@@ -105,11 +105,9 @@ def sequence_logprob(logits: Tensor, labels: Tensor) -> Tensor:
     """
     checks.tensor(logits, "logits", dims=3, shape="[batch, time, vocab]", floating=True)
     checks.tensor(labels, "labels", dims=2, shape="[batch, time]")
-    if logits.shape[:2] != labels.shape:
-        raise ValueError(
-            f"logits {tuple(logits.shape)} and labels {tuple(labels.shape)} must have one row "
-            "of logits per label: compute the logits from the batch's own input_ids."
-        )
+    fix = "one row of logits per label; compute the logits from the batch's own input_ids."
+    what = "The [batch, time] shapes of logits and labels"
+    checks.same(tuple(logits.shape[:2]), tuple(labels.shape), what, fix)
     targets = labels[:, 1:]
     counted = targets != IGNORE_INDEX
     log_probs = F.log_softmax(logits[:, :-1].float(), dim=-1)

@@ -56,16 +56,12 @@ def train_val_split(stream: S, train_fraction: float = TRAIN_FRACTION) -> tuple[
     The split is by position, not at random: neighbouring characters are strongly related,
     so a random split would leak training text into validation (Chapter 6).
     """
-    if not 0.0 < train_fraction < 1.0:
-        raise ValueError(
-            f"train_fraction must be between 0 and 1 (exclusive), got {train_fraction}; "
-            "the course uses 0.9."
-        )
-    if len(stream) < 2:
-        raise ValueError(
-            f"cannot split a stream of length {len(stream)}: give at least 2 tokens "
-            "(in practice thousands)."
-        )
+    hint = "Pick a share between 0 and 1; the course uses 0.9."
+    checks.number(
+        train_fraction, "train_fraction", low=0, high=1, low_open=True, high_open=True, hint=hint
+    )
+    fix = "give at least 2 tokens (in practice thousands) to split."
+    checks.not_empty(stream, "The stream", fix, minimum=2)
     cut = int(len(stream) * train_fraction)
     cut = min(max(cut, 1), len(stream) - 1)
     return stream[:cut], stream[cut:]
@@ -207,12 +203,10 @@ class BatchSampler:
     ) -> None:
         for value, name in ((batch_size, "batch_size"), (micro_steps, "micro_steps")):
             checks.whole_number(value, name)
-        if batch_size % (micro_steps * world_size) != 0:
-            raise ValueError(
-                f"batch_size {batch_size} does not split evenly into {micro_steps} accumulation "
-                f"step(s) x {world_size} process(es): choose a batch_size that is a multiple of "
-                f"{micro_steps * world_size}."
-            )
+        parts = micro_steps * world_size
+        why = f"choose a batch_size that is a multiple of {parts}."
+        where = f"{micro_steps} accumulation step(s) x {world_size} process(es)"
+        checks.divisible(batch_size, "batch_size", parts, where, why)
         self.device = torch.device(device)
         self.tokens = _check_stream(tokens, block_size, "the training stream").to(self.device)
         self.block_size = block_size

@@ -68,11 +68,10 @@ class ModelShape:
     def __post_init__(self) -> None:
         for name in ("layers", "hidden", "heads", "kv_heads", "vocab", "context", "parameters"):
             checks.whole_number(getattr(self, name), f"ModelShape.{name}")
-        if self.hidden % self.heads or self.heads % self.kv_heads:
-            raise ValueError(
-                f"{self.name}: hidden ({self.hidden}) must divide into heads ({self.heads}), "
-                f"and heads into kv_heads ({self.kv_heads}) groups."
-            )
+        why = "the heads must divide the width evenly."
+        checks.divisible(self.hidden, f"{self.name}: hidden", self.heads, "heads", why)
+        why = "the key/value heads must divide the heads into equal groups."
+        checks.divisible(self.heads, f"{self.name}: heads", self.kv_heads, "kv_heads", why)
 
     @property
     def head_dim(self) -> int:
@@ -193,12 +192,9 @@ def kv_cache_bytes(
     shape: ModelShape, tokens: int, batch: int = 1, bytes_per_number: int = 2
 ) -> int:
     """The cache for ``batch`` conversations of ``tokens`` tokens each."""
-    checks.whole_number(tokens, "tokens", minimum=0)
+    hint = f"({shape.name} looks at most {shape.context:,} tokens.)"
+    checks.whole_number(tokens, "tokens", 0, shape.context, hint=hint)
     checks.whole_number(batch, "batch")
-    if tokens > shape.context:
-        raise ValueError(
-            f"{shape.name} looks at most {shape.context:,} tokens; got tokens={tokens:,}."
-        )
     return batch * tokens * kv_bytes_per_token(shape, bytes_per_number)
 
 

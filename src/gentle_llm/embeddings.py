@@ -47,8 +47,7 @@ MINILM_ASSET = "all-minilm-l6-v2"
 
 def _as_matrix(x: Tensor, name: str) -> Tensor:
     checks.tensor(x, name, dims=(1, 2), shape="[dim] (one vector) or [n, dim] (a stack)")
-    if x.numel() == 0:
-        raise ValueError(f"{name} is empty: there are no vectors to compare.")
+    checks.not_empty(x, name, "there are no vectors to compare.")
     return x.float() if not x.is_floating_point() else x
 
 
@@ -61,10 +60,8 @@ def cosine_similarity(a: Tensor, b: Tensor, eps: float = 1e-8) -> Tensor:
     vectors plays no part; an all-zero vector has no direction and scores 0 against everything.
     """
     a2, b2 = _as_matrix(a, "a"), _as_matrix(b, "b")
-    if a2.shape[-1] != b2.shape[-1]:
-        raise ValueError(
-            f"a and b need the same number of dimensions, got {a2.shape[-1]} and {b2.shape[-1]}."
-        )
+    fix = "a and b need the same number of dimensions."
+    checks.same(a2.shape[-1], b2.shape[-1], "The vector widths of a and b", fix)
     a_unit = F.normalize(a2.reshape(-1, a2.shape[-1]), dim=-1, eps=eps)
     b_unit = F.normalize(b2.reshape(-1, b2.shape[-1]), dim=-1, eps=eps)
     table = a_unit @ b_unit.T
@@ -216,8 +213,9 @@ def mean_pool(token_embeddings: Tensor, attention_mask: Tensor) -> Tensor:
     """
     checks.tensor(token_embeddings, "token_embeddings", dims=3, shape="[batch, tokens, dim]")
     checks.tensor(attention_mask, "attention_mask", dims=2, shape="[batch, tokens]")
-    if attention_mask.shape != token_embeddings.shape[:2]:
-        raise ValueError("attention_mask must have one entry per token of token_embeddings.")
+    shapes = tuple(attention_mask.shape), tuple(token_embeddings.shape[:2])
+    fix = "attention_mask must have one entry per token of token_embeddings."
+    checks.same(*shapes, "The [batch, tokens] shapes of attention_mask and the tokens", fix)
     mask = attention_mask.to(token_embeddings.dtype).unsqueeze(-1)
     counts = mask.sum(dim=1).clamp(min=1.0)  # a row of only padding would divide by zero
     return (token_embeddings * mask).sum(dim=1) / counts
@@ -242,9 +240,7 @@ def _sentence_list(sentences: Sequence[str]) -> list[str]:
     if isinstance(sentences, str):
         raise TypeError("sentences must be a list of strings, not one string: wrap it as [text].")
     texts = [checks.text(s, f"sentences[{i}]") for i, s in enumerate(sentences)]
-    if not texts:
-        raise ValueError("sentences is empty: give at least one sentence.")
-    return texts
+    return checks.not_empty(texts, "sentences", "give at least one sentence.")
 
 
 class SentenceEncoder:
@@ -323,10 +319,13 @@ def semantic_search(
     expected = (len(sentences), encoder.dim)
     if sentence_embeddings is None:
         sentence_embeddings = encoder.encode(sentences)
-    elif sentence_embeddings.shape != expected:
-        raise ValueError(
-            f"sentence_embeddings must be shaped {expected}: use encoder.encode(sentences)."
-        )
+    fix = "use encoder.encode(sentences)."
+    checks.same(
+        tuple(sentence_embeddings.shape),
+        expected,
+        "The shapes of sentence_embeddings and [sentences, dim]",
+        fix,
+    )
     scores = cosine_similarity(encoder.encode([query])[0], sentence_embeddings)
     top = torch.topk(scores, k)
     return [

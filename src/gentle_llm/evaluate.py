@@ -96,8 +96,8 @@ def text_bits_per_byte(
     checks.text(text, "text", example="a page of held-out text")
     context = checks.whole_number(context, "context", minimum=2, hint="e.g. the block_size.")
     ids = encode(tokenizer, text)
-    if len(ids) < 2:
-        raise ValueError("text must be at least two tokens long to predict anything.")
+    fix = "text must be at least two tokens long to predict anything."
+    checks.not_empty(ids, "The text's tokens", fix, minimum=2)
     stream = torch.tensor(ids)
     starts = range(0, len(ids) - 1, context - 1)
     windows = [stream[s : s + context] for s in starts]
@@ -194,10 +194,9 @@ def choose(scores: OptionScores, method: str = "sum") -> int:
 
 def accuracy(predictions: Sequence[int], answers: Sequence[int]) -> float:
     """The share of predictions equal to the answers."""
-    if len(predictions) != len(answers) or not answers:
-        raise ValueError(
-            f"Need one prediction per answer, got {len(predictions)} and {len(answers)}."
-        )
+    checks.not_empty(answers, "answers", "give at least one answer to score.")
+    fix = "give one prediction per answer."
+    checks.same(len(predictions), len(answers), "The numbers of predictions and answers", fix)
     return sum(int(p) == int(a) for p, a in zip(predictions, answers, strict=True)) / len(answers)
 
 
@@ -208,9 +207,8 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     sensible width at 0 or n successes, which matters for the few dozen questions of a lab.
     """
     n = checks.whole_number(n, "n")
-    successes = checks.whole_number(successes, "successes", minimum=0)
-    if successes > n:
-        raise ValueError(f"successes ({successes}) cannot exceed n ({n}).")
+    hint = "(successes cannot exceed n.)"
+    successes = checks.whole_number(successes, "successes", 0, n, hint=hint)
     confidence = checks.number(
         confidence, "confidence", low=0, high=1, low_open=True, high_open=True
     )

@@ -188,10 +188,9 @@ def make_batch(
     real tokens before it. A pair longer than ``max_length`` (e.g. the model's block size) is
     an error rather than silently cut.
     """
-    if not pairs:
-        raise ValueError("make_batch needs at least one (prompt_ids, answer_ids) pair.")
     checks.whole_number(pad_id, "pad_id", minimum=0)
     rows = [(list(prompt), list(answer)) for prompt, answer in pairs]
+    checks.not_empty(rows, "pairs", "make_batch needs at least one (prompt_ids, answer_ids) pair.")
     for prompt, answer in rows:
         if not prompt or not answer:
             raise ValueError("Every pair needs a non-empty prompt and a non-empty answer.")
@@ -277,9 +276,7 @@ def instruction_splits(
     checks.whole_number(n_train, "n_train", minimum=0)
     checks.whole_number(n_test, "n_test", minimum=0)
     checks.whole_number(max_number, "max_number", minimum=1)
-    tasks = list(tasks)
-    if not tasks:
-        raise ValueError(f"tasks is empty; choose some of {TASKS}.")
+    tasks = checks.not_empty(list(tasks), "tasks", f"choose some of {TASKS}.")
     for task in tasks:
         checks.one_of(task, "task", TASKS)
     words = _WORDS if words is None else _check_words(words)
@@ -290,19 +287,18 @@ def instruction_splits(
         rng.shuffle(pool)
         pools.append(pool)
     dealt = [ex for turn in itertools.zip_longest(*pools) for ex in turn if ex is not None]
-    if n_train + n_test > len(dealt):
-        raise ValueError(
-            f"These tasks have {len(dealt)} distinct questions, fewer than n_train + n_test = "
-            f"{n_train + n_test}; ask for fewer, add tasks or raise max_number."
-        )
+    hint = (
+        f"These tasks have {len(dealt)} distinct questions: ask for fewer, add tasks or raise "
+        "max_number."
+    )
+    checks.whole_number(n_train + n_test, "n_train + n_test", 0, len(dealt), hint=hint)
     return dealt[n_test : n_test + n_train], dealt[:n_test]
 
 
 def _check_words(words: Sequence[str]) -> tuple[str, ...]:
     """Distinct lower-case words: each one gives exactly one question per task."""
     words = tuple(checks.text(w, "each entry of words", example="apple") for w in words)
-    if not words:
-        raise ValueError("words is empty; give some lower-case words, e.g. ['apple', 'moon'].")
+    checks.not_empty(words, "words", "give some lower-case words, e.g. ['apple', 'moon'].")
     bad = [w for w in words if not (w.isalpha() and w.islower())]
     if bad:
         raise ValueError(f"words must be lower-case letters only; got {bad[:3]!r}.")
@@ -322,8 +318,7 @@ def answer_accuracy(
     The answer is what the model writes before its end-of-answer token (at most
     ``max_new_tokens`` tokens), with surrounding spaces removed.
     """
-    if not examples:
-        raise ValueError("answer_accuracy needs at least one example.")
+    checks.not_empty(examples, "examples", "answer_accuracy needs at least one example.")
     config = SamplingConfig(max_new_tokens=max_new_tokens, temperature=0, stop_tokens=chat.stop_ids)
     right = 0
     for example in examples:

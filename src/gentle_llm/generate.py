@@ -239,28 +239,18 @@ def _is_transformers_model(model: Any) -> bool:
 
 
 def _check_prompt(prompt_ids: Sequence[int] | Tensor, vocab_size: int | None) -> list[int]:
-    if isinstance(prompt_ids, Tensor):
-        if prompt_ids.is_floating_point() or prompt_ids.is_complex():
-            raise TypeError("prompt_ids must hold integer token ids, not floats.")
-        if prompt_ids.dim() == 2 and prompt_ids.shape[0] == 1:
-            prompt_ids = prompt_ids[0]
-        if prompt_ids.dim() != 1:
-            raise ValueError(
-                f"prompt_ids must be one sequence of token ids, got shape "
-                f"{tuple(prompt_ids.shape)}; generate one prompt at a time."
-            )
-        ids = prompt_ids.tolist()
-    elif isinstance(prompt_ids, str):
+    if isinstance(prompt_ids, str):
         raise TypeError("prompt_ids must be token ids; encode the text with a tokenizer first.")
-    else:
-        ids = list(prompt_ids)
-        if not all(checks.is_int(t) for t in ids):
-            raise TypeError("prompt_ids must be a list of int token ids.")
-    if not ids:
-        raise ValueError(
-            "The prompt is empty: the model needs at least one token to continue from. "
-            "Encode some text first (for a character model even a single newline will do)."
-        )
+    if isinstance(prompt_ids, Tensor):  # [T], or [1, T]: one prompt
+        hint = "Generate one prompt at a time."
+        one = prompt_ids[0] if prompt_ids.dim() == 2 and len(prompt_ids) == 1 else prompt_ids
+        prompt_ids = checks.tensor(one, "prompt_ids", dims=1, shape="[tokens]", hint=hint).tolist()
+    ids = list(prompt_ids)
+    bad = [t for t in ids if not checks.is_int(t)]
+    if bad:
+        raise TypeError(f"prompt_ids must hold int token ids (tokenizer.encode), got {bad[0]!r}.")
+    fix = "the model needs at least one token to continue from. Encode some text first (for "
+    checks.not_empty(ids, "The prompt", fix + "a character model even a single newline will do).")
     if vocab_size is not None:
         fix = "Encode the prompt with the tokenizer the model was trained with."
         checks.token_ids(ids, vocab_size, outside="outside the model's vocabulary", fix=fix)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gentle_llm import checks
+from gentle_llm.attention import cached_causal_mask
 from gentle_llm.common import model_device
 from gentle_llm.model import KVCache
 from gentle_llm.positions import rope_angles
@@ -55,21 +56,12 @@ class LlamaConfig:
         checks.whole_number(self.intermediate_size, "LlamaConfig.intermediate_size")
         checks.number(self.rope_theta, "LlamaConfig.rope_theta", low=1, low_open=True)
         checks.number(self.rms_norm_eps, "LlamaConfig.rms_norm_eps", low=0, low_open=True)
-        if self.n_embd % self.n_head:
-            raise ValueError(
-                f"LlamaConfig.n_embd ({self.n_embd}) must be divisible by n_head "
-                f"({self.n_head}) so that every head gets the same width; change one of them."
-            )
-        if self.n_head % self.n_kv_head:
-            raise ValueError(
-                f"LlamaConfig.n_head ({self.n_head}) must be a multiple of n_kv_head "
-                f"({self.n_kv_head}): each key/value head serves an equal group of query heads."
-            )
-        if self.head_dim % 2:
-            raise ValueError(
-                f"The head width n_embd / n_head = {self.head_dim} must be even: RoPE rotates "
-                "the numbers of each query and key in pairs. Change n_embd or n_head."
-            )
+        why = "every head gets the same width; change one of them."
+        checks.divisible(self.n_embd, "LlamaConfig.n_embd", self.n_head, "n_head", why)
+        why = "each key/value head serves an equal group of queries: use a multiple of n_kv_head."
+        checks.divisible(self.n_head, "LlamaConfig.n_head", self.n_kv_head, "n_kv_head", why)
+        why = "RoPE rotates numbers in pairs, so it must be even. Change n_embd or n_head."
+        checks.divisible(self.head_dim, "The head width n_embd / n_head", 2, "2", why)
 
     @property
     def head_dim(self) -> int:
@@ -189,11 +181,9 @@ class Attention(nn.Module):
             k = k.repeat_interleave(group, dim=1)
             v = v.repeat_interleave(group, dim=1)
 
-        mask = None
-        if past > 0 and seq > 1:
-            # New queries sit after `past` cached keys: query i may see keys 0 .. past + i.
-            mask = torch.ones(seq, past + seq, dtype=torch.bool, device=x.device).tril(past)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=past == 0 and seq > 1)
+        # Causal, shifted by the `past` cached keys: query i sees keys 0 .. past + i.
+        mask, is_causal = cached_causal_mask(past, seq, x.device)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal)
         return self.o_proj(y.transpose(1, 2).reshape(batch, seq, -1))
 
 

@@ -44,13 +44,13 @@ class LoRALinear(nn.Module):
         super().__init__()
         checks.instance(base, "base", nn.Linear, "an nn.Linear", "LoRALinear wraps an nn.Linear.")
         r = checks.whole_number(r, "r", hint="The rank of the update, e.g. r=8.")
-        if r > min(base.in_features, base.out_features):
-            raise ValueError(
-                f"r={r} is larger than this layer's smaller side "
-                f"({base.out_features} × {base.in_features}): a rank-r update cannot have more "
-                f"than {min(base.in_features, base.out_features)} independent directions. "
-                "Use a smaller r (4 to 64 is usual)."
-            )
+        side = min(base.in_features, base.out_features)
+        hint = (
+            f"r cannot be larger than this layer's smaller side ({base.out_features} × "
+            f"{base.in_features}): a rank-r update has at most {side} independent directions. "
+            "Use a smaller r (4 to 64 is usual)."
+        )
+        checks.whole_number(r, "r", 1, side, hint=hint)
         alpha = checks.number(alpha, "alpha", low=0, low_open=True, hint="e.g. alpha=16.")
         dropout = checks.number(dropout, "dropout", low=0, high=1, high_open=True)
         self.base = base.requires_grad_(False)

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gentle_llm import checks
+from gentle_llm.attention import cached_causal_mask
 
 __all__ = ["GPTConfig", "GPT", "KVCache"]
 
@@ -46,11 +47,8 @@ class GPTConfig:
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
             checks.whole_number(getattr(self, name), f"GPTConfig.{name}")
-        if self.n_embd % self.n_head != 0:
-            raise ValueError(
-                f"GPTConfig.n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head}) "
-                "so that every attention head gets the same width; change one of them."
-            )
+        why = "every attention head gets the same width; change one of them."
+        checks.divisible(self.n_embd, "GPTConfig.n_embd", self.n_head, "n_head", why)
         checks.number(self.dropout, "GPTConfig.dropout", low=0, high=1, high_open=True)
         checks.one_of(self.gelu_approximate, "GPTConfig.gelu_approximate", ("tanh", "none"))
 
@@ -128,12 +126,9 @@ class CausalSelfAttention(nn.Module):
             past = cache.length
             k, v = cache.update(layer, k, v)
 
-        # The causal mask of Chapter 4: query i sees keys 0 .. i (is_causal builds it inside).
-        mask = None
-        is_causal = past == 0 and seq > 1
-        if past > 0 and seq > 1:
-            # New queries sit after `past` cached keys: query i may see keys 0 .. past + i.
-            mask = torch.ones(seq, past + seq, dtype=torch.bool, device=x.device).tril(past)
+        # The causal mask of Chapter 4, shifted by the `past` cached keys: query i sees keys
+        # 0 .. past + i.
+        mask, is_causal = cached_causal_mask(past, seq, x.device)
         y = F.scaled_dot_product_attention(
             q,
             k,

@@ -54,8 +54,8 @@ def rope_frequencies(dim: int, base: float = 10000.0) -> Tensor:
     why a model wants both. Llama-style models call these ``inv_freq``; SmolLM2 uses
     ``base = 100000`` on heads of 64 dimensions.
     """
-    if not checks.is_int(dim) or dim < 2 or dim % 2:
-        raise ValueError(f"dim must be an even whole number (numbers go in pairs), got {dim!r}.")
+    checks.whole_number(dim, "dim", 2, hint="(numbers go in pairs).")
+    checks.divisible(dim, "dim", 2, "2", "numbers go in pairs, so dim must be even.")
     base = checks.number(base, "base", low=1, low_open=True, hint="The original papers use 10000.")
     exponents = torch.arange(0, dim, 2, dtype=torch.float32) / dim
     return 1.0 / (base**exponents)

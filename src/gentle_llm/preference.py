@@ -117,8 +117,5 @@ class RewardModel(nn.Module):
 def _pair(a: Any, b: Any, name_a: str, name_b: str) -> None:
     checks.tensor(a, name_a, dims=1, shape="[batch]", floating=True)
     checks.tensor(b, name_b, dims=1, shape="[batch]", floating=True)
-    if a.shape != b.shape:
-        raise ValueError(
-            f"{name_a} and {name_b} must hold one number per pair each; got shapes "
-            f"{tuple(a.shape)} and {tuple(b.shape)}."
-        )
+    fix = "each must hold one number per pair."
+    checks.same(len(a), len(b), f"The lengths of {name_a} and {name_b}", fix)

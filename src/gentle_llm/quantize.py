@@ -72,11 +72,8 @@ def quantize(weight: Tensor, bits: int = 8, group_size: int | None = None) -> Qu
     if group_size is None:
         group_size = columns
     checks.whole_number(group_size, "group_size", hint="(or None for one scale per row).")
-    if columns % group_size:
-        raise ValueError(
-            f"group_size={group_size} must divide the {columns} columns of the weight so every "
-            "group is whole; 32, 64 or 128 usually do."
-        )
+    why = f"its groups must divide the {columns} columns evenly; 32, 64 or 128 usually do."
+    checks.divisible(columns, "The weight's columns", group_size, "group_size", why)
     q_max = 2 ** (bits - 1) - 1
     groups = weight.detach().float().reshape(rows, columns // group_size, group_size)
     scale = (groups.abs().amax(dim=-1) / q_max).clamp(min=_MIN_SCALE).to(SCALE_DTYPE)

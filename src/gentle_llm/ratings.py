@@ -73,8 +73,8 @@ def simulate_battles(
     """
     names = list(ratings) if isinstance(ratings, Mapping) else None
     values = np.array([checks.number(float(r), "rating") for r in _values(ratings)])
-    if len(values) < 2:
-        raise ValueError("simulate_battles needs at least two models' ratings.")
+    fix = "simulate_battles needs at least two models' ratings."
+    checks.not_empty(values, "ratings", fix, minimum=2)
     n = checks.whole_number(n, "n")
     rng = np.random.default_rng(seed)
     first = rng.integers(0, len(values), n)
@@ -153,8 +153,7 @@ def fit_ratings(
     The intervals hold the middle 95 % of the ratings fitted to ``n_bootstrap`` resamples of
     the votes (drawn with replacement, as many as there are votes).
     """
-    if not battles:
-        raise ValueError("fit_ratings needs at least one (winner, loser) vote.")
+    checks.not_empty(battles, "battles", "fit_ratings needs at least one (winner, loser) vote.")
     n_bootstrap = checks.whole_number(n_bootstrap, "n_bootstrap", minimum=10)
     indexed, names = _as_indices(battles, names)
     k = len(names)
@@ -208,8 +207,7 @@ def _as_indices(
         pairs = np.asarray(battles, dtype=np.int64).reshape(-1, 2)
         if names is None:
             names = [f"model {i}" for i in range(int(pairs.max()) + 1)]
-    if len(names) < 2:
-        raise ValueError("Ratings need at least two models.")
+    checks.not_empty(names, "names", "ratings need at least two models.", minimum=2)
     if (pairs[:, 0] == pairs[:, 1]).any():
         raise ValueError("A vote has the same model as winner and loser.")
     return pairs, list(names)

@@ -64,11 +64,9 @@ def answer_confidence(logits: Tensor, answer_ids: Tensor) -> Confidence:
     """
     checks.tensor(logits, "logits", dims=2, shape="[answer tokens, vocab]", floating=True)
     checks.tensor(answer_ids, "answer_ids", dims=1, shape="[answer tokens]")
-    if len(answer_ids) == 0 or len(answer_ids) != len(logits):
-        raise ValueError(
-            f"Need one row of logits per answer token and at least one token; got "
-            f"{len(logits)} rows for {len(answer_ids)} tokens."
-        )
+    checks.not_empty(answer_ids, "answer_ids", "give at least one answer token.")
+    fix = "give one row of logits per answer token."
+    checks.same(len(logits), len(answer_ids), "The numbers of logits rows and answer tokens", fix)
     log_probs = F.log_softmax(logits.float(), dim=-1)
     chosen = log_probs.gather(-1, answer_ids.long().unsqueeze(-1)).squeeze(-1)
     # p * log p is 0 for p = 0; where log p is -inf the product would be nan, so zero it.
@@ -181,8 +179,7 @@ def exposure(secret_score: float, other_scores: Tensor) -> float:
     a secret ranked like a typical candidate gives about 1 bit.
     """
     checks.tensor(other_scores, "other_scores", dims=1, shape="[candidates]", floating=True)
-    if len(other_scores) == 0:
-        raise ValueError("other_scores is empty: score some candidates the model never saw.")
+    checks.not_empty(other_scores, "other_scores", "score some candidates the model never saw.")
     secret = checks.number(secret_score, "secret_score")
     rank = 1 + int((other_scores >= secret).sum())
     return math.log2(len(other_scores) + 1) - math.log2(rank)
@@ -223,8 +220,8 @@ def precision_recall(predicted: Tensor, actual: Tensor) -> tuple[float, float]:
     """
     checks.tensor(predicted, "predicted", dims=1, shape="[items]")
     checks.tensor(actual, "actual", dims=1, shape="[items]")
-    if predicted.shape != actual.shape:
-        raise ValueError("predicted and actual need one entry per item each.")
+    fix = "predicted and actual need one entry per item each."
+    checks.same(len(predicted), len(actual), "The lengths of predicted and actual", fix)
     predicted, actual = predicted.bool(), actual.bool()
     true_positives = int((predicted & actual).sum())
     flagged, positives = int(predicted.sum()), int(actual.sum())

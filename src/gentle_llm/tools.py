@@ -52,8 +52,7 @@ def parse_call(text: str) -> str | None:
     ``"Let me compute. CALC: 17 * 23 = 391"`` gives ``"17 * 23"``. An empty expression
     (``"CALC:"`` alone) counts as no call.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a string (the model's reply), got {type(text).__name__}.")
+    checks.instance(text, "text", str, "a string (the model's reply)")
     match = _CALL.search(text)
     if match is None:
         return None
@@ -150,7 +149,6 @@ def tool_reply(text: str) -> str | None:
 def find_number(text: str) -> float | None:
     """The first number written in ``text`` (``"It is 1,234.5 km"`` gives ``1234.5``), or
     ``None``. Used to grade answers: a reply is right when its first number is."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}.")
+    checks.instance(text, "text", str, "a string")
     match = _NUMBER.search(text)
     return None if match is None else float(match.group(0).replace(",", ""))

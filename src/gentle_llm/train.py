@@ -101,11 +101,10 @@ class TrainConfig:
         checks.number(self.muon_lr, "TrainConfig.muon_lr", low=0, low_open=True)
         for beta in self.betas:
             checks.number(beta, "TrainConfig.betas", low=0, high=1, high_open=True)
-        if self.batch_size % self.grad_accum != 0:
-            raise ValueError(
-                f"TrainConfig.batch_size ({self.batch_size}) must be a multiple of grad_accum "
-                f"({self.grad_accum}): each accumulation step takes an equal share of the batch."
-            )
+        why = "each accumulation step takes an equal share; use a multiple of grad_accum."
+        checks.divisible(
+            self.batch_size, "TrainConfig.batch_size", self.grad_accum, "grad_accum", why
+        )
         if self.grad_clip is not None:
             hint = "or None to switch clipping off."
             checks.number(self.grad_clip, "TrainConfig.grad_clip", low=0, low_open=True, hint=hint)
@@ -326,12 +325,10 @@ class Trainer:
         from tqdm.auto import tqdm
 
         callbacks = [on_eval] if callable(on_eval) else list(on_eval)
-        end = self.config.steps if steps is None else steps
-        if end > self.config.steps:
-            raise ValueError(
-                f"fit(steps={end}) goes past config.steps={self.config.steps}, where the "
-                "learning-rate schedule ends; raise TrainConfig.steps instead."
-            )
+        hint = "The learning-rate schedule ends at config.steps: raise TrainConfig.steps instead."
+        end = self.config.steps
+        if steps is not None:
+            end = checks.whole_number(steps, "fit(steps=...)", 0, self.config.steps, hint=hint)
         cfg = self.config
         # tqdm's notebook bar does not read TQDM_DISABLE itself, so honour it here; and
         # passing disable=False would override it for the console bar.

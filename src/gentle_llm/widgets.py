@@ -32,14 +32,6 @@ __all__ = [
 ]
 
 
-def _check_layer_head(array: np.ndarray, layer: Any, head: Any) -> None:
-    for name, value, size in (("layer", layer, array.shape[0]), ("head", head, array.shape[1])):
-        if not checks.is_int(value):
-            raise TypeError(f"{name} must be a whole number, got {value!r}.")
-        if not 0 <= value < size:
-            raise ValueError(f"{name} {value} does not exist: pick one of 0..{size - 1}.")
-
-
 def _draw(
     array: np.ndarray, tokens: Sequence[str], layer: int, head: int, ax: Any, title: str
 ) -> Any:
@@ -65,7 +57,8 @@ def render_attention(
     Chapter 4 explains how to read it.
     """
     array = attention_array(tokens, weights)
-    _check_layer_head(array, layer, head)
+    layer = checks.index(layer, "layer", array.shape[0])
+    head = checks.index(head, "head", array.shape[1])
     return _draw(array, tokens, layer, head, ax, title)
 
 
@@ -81,17 +74,16 @@ class AttentionPicker(widgets.VBox):
         figsize: tuple[float, float] = (4.8, 4.4),
     ) -> None:
         self.weights = attention_array(tokens, weights)
-        _check_layer_head(self.weights, layer, head)
         self.tokens = list(tokens)
         n_layers, n_heads = self.weights.shape[:2]
         self.layer_dropdown = widgets.Dropdown(
             options=[(f"layer {i}", i) for i in range(n_layers)],
-            value=int(layer),
+            value=checks.index(layer, "layer", n_layers),
             description="Layer",
         )
         self.head_dropdown = widgets.Dropdown(
             options=[(f"head {i}", i) for i in range(n_heads)],
-            value=int(head),
+            value=checks.index(head, "head", n_heads),
             description="Head",
         )
         # The heat map travels as a PNG inside an Image widget rather than through an Output

@@ -9,7 +9,7 @@ and a heat map of the ``T x T`` weights. Nothing is loaded from the internet.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,20 +54,16 @@ def attention_array(tokens: Sequence[str], weights: Any) -> np.ndarray:
     return array
 
 
-def _pick(name: str, chosen: Sequence[int] | None, size: int) -> list[int]:
+def _pick(name: str, chosen: Sequence[int] | int | None, size: int) -> list[int]:
+    """``layers=`` or ``heads=``: one index, a list of them, or None for all ``size``."""
     if chosen is None:
         return list(range(size))
-    picked = [chosen] if checks.is_int(chosen) else list(chosen)
-    if not picked:
-        raise ValueError(f"{name} is empty: pick at least one, or leave it out to show all.")
-    for value in picked:
-        if not checks.is_int(value):
-            raise TypeError(f"{name} must hold whole numbers, got {value!r}.")
-        if not 0 <= value < size:
-            raise ValueError(f"{name} holds {value}, but only 0..{size - 1} exist.")
+    one = isinstance(chosen, (str, bytes)) or not isinstance(chosen, Iterable)
+    picked = [checks.index(v, name[:-1], size) for v in ([chosen] if one else chosen)]
+    checks.not_empty(picked, name, "pick at least one, or leave it out to show all.")
     if len(set(picked)) != len(picked):
         raise ValueError(f"{name} lists the same one twice: {picked}.")
-    return [int(v) for v in picked]
+    return picked
 
 
 def _rows_per_mille(matrix: np.ndarray) -> list[list[int]]:

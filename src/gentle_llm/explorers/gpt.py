@@ -77,11 +77,8 @@ def export_weights_js(
     checks.instance(tokenizer, "tokenizer", CharTokenizer, "the model's CharTokenizer")
     checks.one_of(dtype, "dtype", _DTYPES)
     config = model.config
-    if config.gelu_approximate != "tanh":
-        raise ValueError(
-            "gpt.js computes GELU with the tanh formula (GPTConfig.gelu_approximate='tanh', "
-            f"the default); this model uses {config.gelu_approximate!r}."
-        )
+    hint = "gpt.js computes GELU with the tanh formula (the default)."
+    checks.one_of(config.gelu_approximate, "GPTConfig.gelu_approximate", ("tanh",), hint=hint)
     if tokenizer.vocab_size != config.vocab_size:
         raise ValueError(
             f"The tokenizer has {tokenizer.vocab_size} characters but the model's vocabulary "
@@ -90,9 +87,9 @@ def export_weights_js(
 
     tensors, chunks, offset = [], [], 0
     for name, tensor in _tensors_to_store(model):
-        values = tensor.detach().to("cpu", torch.float32).numpy()
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"{name} holds NaN or infinity; export a model that trained well.")
+        hint = "Export a model that trained well."
+        values = checks.tensor(tensor.detach(), name, finite=True, hint=hint)
+        values = values.to("cpu", torch.float32).numpy()
         stored = values.astype(_DTYPES[dtype])
         if not np.all(np.isfinite(stored)):
             raise ValueError(f"{name} has values too large for {dtype}; export as float32.")

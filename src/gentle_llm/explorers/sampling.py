@@ -60,14 +60,11 @@ def stored_logits(
     how much of the model's probability those ``k`` tokens hold; the explorer renormalises
     over them, and says so.
     """
-    checks.whole_number(k, "k", minimum=1)
-    if k > MAX_TOKENS:
-        raise ValueError(f"k={k} tokens is more than the explorer shows; keep k <= {MAX_TOKENS}.")
+    hint = f"The explorer shows at most {MAX_TOKENS} tokens: keep k <= {MAX_TOKENS}."
+    checks.whole_number(k, "k", 1, MAX_TOKENS, hint=hint)
     row = torch.as_tensor(logits).detach().float().cpu().reshape(-1)
-    if row.numel() < k:
-        raise ValueError(f"logits holds {row.numel()} values, fewer than k={k}.")
-    if not torch.isfinite(row).all():
-        raise ValueError("logits contain NaN or infinity; pass the raw scores of a model.")
+    checks.not_empty(row, "logits", f"that is fewer than k={k}; ask for a smaller k.", minimum=k)
+    checks.tensor(row, "logits", finite=True, hint="Pass the raw scores of a model.")
     values, ids = torch.topk(row, k)
     mass = float(torch.softmax(row, dim=-1)[ids].sum())
     tokens = tuple(decode([int(i)]) for i in ids)
@@ -131,14 +128,10 @@ def draw_tokens(probs: Sequence[float], seed: int, n: int) -> list[int]:
 
 
 def _check_entries(entries: Sequence[StoredLogits]) -> list[StoredLogits]:
-    if isinstance(entries, StoredLogits):
-        entries = [entries]
-    entries = list(entries)
-    if not entries:
-        raise ValueError("Give at least one prompt's stored logits (see stored_logits).")
+    entries = [entries] if isinstance(entries, StoredLogits) else list(entries)
+    checks.not_empty(entries, "entries", "give at least one prompt's stored_logits(...).")
     for entry in entries:
-        if not isinstance(entry, StoredLogits):
-            raise TypeError(f"entries must be StoredLogits (see stored_logits), got {entry!r}.")
+        checks.instance(entry, "each entry", StoredLogits, "StoredLogits (see stored_logits)")
         if len(entry.tokens) != len(entry.logits) or not entry.tokens:
             raise ValueError(f"{entry.prompt!r}: tokens and logits must be non-empty, same size.")
         if len(entry.tokens) > MAX_TOKENS:
@@ -167,14 +160,10 @@ def sampling_html(
     how many tokens the page samples for the chosen seed.
     """
     entries = _check_entries(entries)
-    SamplingConfig(temperature=temperature, top_k=top_k, top_p=top_p, seed=seed)  # checks
-    if temperature > 2:
-        raise ValueError(f"temperature {temperature} is past the slider's end; keep it <= 2.")
-    checks.whole_number(draws, "draws", minimum=1)
-    if draws > MAX_DRAWS:
-        raise ValueError(f"draws={draws} is a lot for one page; keep it <= {MAX_DRAWS}.")
-    if not 0 <= seed <= 999:
-        raise ValueError(f"seed {seed} is outside the slider's range 0..999.")
+    SamplingConfig(top_k=top_k, top_p=top_p)  # the checks of generate's top-k and top-p
+    checks.number(temperature, "temperature", low=0, high=2, hint="(0..2 is the slider's range).")
+    checks.whole_number(draws, "draws", 1, MAX_DRAWS, hint="(more is a lot for one page).")
+    checks.whole_number(seed, "seed", 0, 999, hint="(0..999 is the slider's range).")
     size = max(len(e.tokens) for e in entries)
     payload = {
         "prompts": [

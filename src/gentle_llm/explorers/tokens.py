@@ -201,11 +201,8 @@ def _course_tokenizer(tokenizer: Any) -> Tokenizer:
 def _encode_for_display(tokenizer: Tokenizer, text: str) -> tuple[list[str], list[int]]:
     checks.instance(text, "text", str)
     pieces, ids = tokenizer.pieces(text), tokenizer.encode(text)
-    if len(pieces) != len(ids):  # a broken custom tokenizer; ours always agree
-        raise ValueError(
-            f"{tokenizer.name}: pieces() gave {len(pieces)} tokens but encode() gave "
-            f"{len(ids)}; they must describe the same tokens."
-        )
+    what = f"{tokenizer.name}: the numbers of tokens from pieces() and encode()"
+    checks.same(len(pieces), len(ids), what, "they must describe the same tokens.")  # ours do
     return pieces, ids
 
 
@@ -223,9 +220,7 @@ def _labelled(tokenizers: Sequence[Any] | Mapping[str, Any]) -> list[tuple[str, 
             f"tokenizers must be a list of tokenizers or a dict of label -> tokenizer, "
             f"got {type(tokenizers).__name__}."
         )
-    if not labelled:
-        raise ValueError("Pass at least one tokenizer to compare.")
-    return labelled
+    return checks.not_empty(labelled, "tokenizers", "pass at least one tokenizer to compare.")
 
 
 def show_tokens(tokenizer: Any, text: str, *, title: str | None = None) -> Any:

@@ -102,12 +102,11 @@ class BPETokenizer(SavesAsJson):
             raise ValueError("Cannot train on an empty text: pass the training corpus as a str.")
         check_special_tokens(special_tokens)
         base = 256 + len(special_tokens)
-        if not checks.is_int(vocab_size) or vocab_size <= base:
-            raise ValueError(
-                f"vocab_size={vocab_size!r} is too small: it leaves no room for merges, since the "
-                f"256 byte tokens and {len(special_tokens)} special token(s) already take {base} "
-                f"ids. Ask for more than {base} (e.g. 512)."
-            )
+        hint = (
+            f"A smaller one is too small: it leaves no room for merges, since the 256 byte "
+            f"tokens and {len(special_tokens)} special token(s) already take {base} ids (try 512)."
+        )
+        checks.whole_number(vocab_size, "vocab_size", base + 1, hint=hint)
         num_merges = vocab_size - base
         chunk_counts = count_chunks(text, pattern, special_tokens)
         vocab = [bytes([b]) for b in range(256)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from gentle_llm import checks
 from gentle_llm.tokenizers.base import SavesAsJson, check_ids, read_json
 
 __all__ = ["CharTokenizer"]
@@ -20,9 +21,7 @@ class CharTokenizer(SavesAsJson):
     FORMAT = "gentle_llm.CharTokenizer"
 
     def __init__(self, chars: Iterable[str], name: str = "char") -> None:
-        chars = list(chars)
-        if not chars:
-            raise ValueError("A CharTokenizer needs at least one character in its vocabulary.")
+        chars = checks.not_empty(list(chars), "chars", "a CharTokenizer needs at least one.")
         bad = [c for c in chars if not isinstance(c, str) or len(c) != 1]
         if bad:
             raise ValueError(f"Vocabulary entries must be single characters, got {bad[:5]!r}.")

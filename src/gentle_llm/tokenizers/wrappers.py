@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gentle_llm import checks
 from gentle_llm.tokenizers.base import AllowedSpecial, check_ids, check_text, readable_bytes
 
 __all__ = ["HFTokenizer", "TiktokenTokenizer", "byte_level_alphabet"]
@@ -25,11 +26,8 @@ class TiktokenTokenizer:
     SUPPORTED = ("r50k_base", "cl100k_base")
 
     def __init__(self, name: str = "cl100k_base") -> None:
-        if name not in self.SUPPORTED:
-            raise ValueError(
-                f"Unknown tiktoken encoding {name!r}: choose one of {list(self.SUPPORTED)} "
-                f"(r50k_base is GPT-2's, cl100k_base is GPT-4's)."
-            )
+        hint = "(r50k_base is GPT-2's, cl100k_base is GPT-4's)."
+        checks.one_of(name, "The tiktoken encoding", self.SUPPORTED, hint=hint)
         import tiktoken
 
         from gentle_llm.assets import ensure_tiktoken_cache
