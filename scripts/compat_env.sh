@@ -46,7 +46,7 @@ if [ "$MODE" = newest ]; then
   echo "Upgrading gentle_llm's dependencies to their newest releases (torch stays $TORCH_VERSION)"
   echo "torch==$TORCH_VERSION" > "$VENV/torch-pin.txt"
   "$VENV/bin/python" -m pip install --quiet --upgrade --upgrade-strategy eager \
-    --constraint "$VENV/torch-pin.txt" -e ".[dev]"
+    --constraint "$VENV/torch-pin.txt" -e ".[dev,reference]"
   "$VENV/bin/python" -m pip check
   "$VENV/bin/python" -m pip list --format=freeze 2>/dev/null \
     | grep -iE '^(transformers|tokenizers|tiktoken|safetensors|gguf|accelerate|numpy|peft)==' \

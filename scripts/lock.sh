@@ -26,7 +26,7 @@ fi
 torch_pin="$(mktemp)"
 trap 'rm -f "$torch_pin"' EXIT
 echo "torch==$TORCH_VERSION" > "$torch_pin"
-compile=("$VENV/bin/uv" pip compile pyproject.toml --extra book --extra dev --universal
+compile=("$VENV/bin/uv" pip compile pyproject.toml --extra book --extra dev --extra reference --universal
   --custom-compile-command "make lock"
   --python-version 3.10 --constraint "$torch_pin" --quiet "$@")
 

@@ -23,15 +23,17 @@ Chapter → modules; lab; tests; figure scripts:
    figures ``04-attention-figures``.
 5. The transformer decoder → ``model`` (the tiny GPT), ``gpt2_weights`` (GPT-2's weights in
    it: the tests' and benchmarks' reference), ``llama`` (a Llama from scratch that loads
-   SmolLM2); lab ``05-decoder``; tests ``test_model``, ``test_llama``;
+   SmolLM2), ``moe`` (mixture of experts: top-k router, MoE layer, load-balancing loss, the
+   MoE GPT); lab ``05-decoder``; tests ``test_model``, ``test_llama``, ``test_moe``;
    figures ``05-decoder-block``.
 6. Pre-training a tiny GPT → ``data``, ``train``, ``muon`` (the Muon optimizer), ``checkpoint``,
    ``devices``, ``presets``, ``history``, ``metrics`` (bits per byte, compute), ``explorers.gpt``
    (the tiny GPT in the book page); lab ``06-pretraining``; tests ``test_data``, ``test_train``,
    ``test_muon``, ``test_ddp``, ``test_hardening``, ``test_metrics``, ``test_browser_gpt``,
    ``test_tiny_gpt``; figures ``06-in-page-gpt``, ``06-training-step``.
-7. Decoding and sampling → ``generate``, ``explorers.sampling``, ``widgets`` (sampling
-   sliders); lab ``07-sampling``; tests ``test_generate``, ``test_explorer_sampling``,
+7. Decoding and sampling → ``generate``, ``speculative`` (a draft model proposes, the target
+   verifies), ``explorers.sampling``, ``widgets`` (sampling sliders); lab ``07-sampling``;
+   tests ``test_generate``, ``test_speculative``, ``test_explorer_sampling``,
    ``test_widgets_sampling``; figures ``07-sampling-pipeline``.
 8. Fine-tuning → ``finetune`` (prompt masking, chat templates), ``lora``, ``preference``
    (reward model, DPO); lab ``08-finetuning``; tests ``test_finetune``, ``test_lora``,
@@ -46,6 +48,10 @@ Chapter → modules; lab; tests; figure scripts:
     lab ``11-risks``; tests ``test_risks``; figures ``11-prompt-injection``.
 12. The landscape of models → no module (the lab reads published tables); lab ``12-landscape``;
     figures ``12-llama-family``.
+13. Reasoning models and test-time compute → ``reasoning`` (checkable tasks, the answer
+    parser, majority vote, best-of-N), ``grpo`` (GRPO and rejection sampling); lab
+    ``13-reasoning``; tests ``test_reasoning``, ``test_grpo``, ``test_grpo_trl``;
+    figures ``13-grpo-loop``.
 
 A. Appendix: the command line → ``cli``, ``cli_train``; the pre-flight checks → ``doctor``; the
    labs' set-up cell → ``notebook``; tests ``test_cli``, ``test_doctor``, ``test_kit``,

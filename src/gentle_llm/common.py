@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "IGNORE_INDEX",
     "eval_mode",
     "human_bytes",
+    "is_transformers_model",
     "logits_of",
     "model_device",
     "output_logits",
@@ -63,6 +65,13 @@ def eval_mode(model: Any) -> Iterator[Any]:
     finally:
         if was_training is not None:
             model.train(was_training)
+
+
+def is_transformers_model(model: Any) -> bool:
+    """True for a ``transformers`` model (ours with LoRA layers added stays one)."""
+    # Only look if transformers is already imported: a model of it implies it is.
+    transformers = sys.modules.get("transformers")
+    return transformers is not None and isinstance(model, transformers.PreTrainedModel)
 
 
 def _takes_attention_mask(model: Any) -> bool:

@@ -19,7 +19,6 @@ shift" also drops half the context when it fills).
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from gentle_llm import checks
-from gentle_llm.common import eval_mode, model_device, output_logits
+from gentle_llm.common import eval_mode, is_transformers_model, model_device, output_logits
 from gentle_llm.llama import Llama
 from gentle_llm.model import GPT, KVCache
 
@@ -164,7 +163,7 @@ def stream(
     generator = None
     if config.seed is not None:
         generator = torch.Generator().manual_seed(config.seed)
-    is_hf = _is_transformers_model(model)
+    is_hf = is_transformers_model(model)
     ours = isinstance(model, (GPT, Llama))
     caching = use_cache and (ours or is_hf)
     # Our GPT fills a KVCache in place; transformers returns its cache with every output.
@@ -230,12 +229,6 @@ def _model_limits(model: Any) -> tuple[int | None, int | None]:
         block = block or getattr(config, name, None)
     vocab = getattr(config, "vocab_size", None)
     return block, vocab
-
-
-def _is_transformers_model(model: Any) -> bool:
-    # Only look if transformers is already imported: a model of it implies it is.
-    transformers = sys.modules.get("transformers")
-    return transformers is not None and isinstance(model, transformers.PreTrainedModel)
 
 
 def _check_prompt(prompt_ids: Sequence[int] | Tensor, vocab_size: int | None) -> list[int]:
