@@ -69,6 +69,7 @@ def test_kv_cache_matches_the_tensors_a_cache_stores():
 
 def test_shape_of_a_transformers_model():
     import transformers
+
     config = transformers.LlamaConfig(
         vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
         num_attention_heads=4, num_key_value_heads=1, max_position_embeddings=128,
@@ -208,6 +209,7 @@ def test_sliding_window_caps_the_cache():
 
 def test_shape_of_reads_an_explicit_head_dim():
     import transformers
+
     if not hasattr(transformers, "Qwen3Config"):
         pytest.skip("transformers older than Qwen3 (4.51)")
     config = transformers.Qwen3Config(
@@ -230,6 +232,7 @@ def test_shape_of_reads_an_explicit_head_dim():
 
 def test_shape_of_reads_latent_attention():
     import transformers
+
     if not hasattr(transformers, "DeepseekV3Config"):
         pytest.skip("transformers older than DeepSeek-V3")
     config = transformers.DeepseekV3Config(
