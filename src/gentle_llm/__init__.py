@@ -52,6 +52,10 @@ Chapter → modules; lab; tests; figure scripts:
     parser, majority vote, best-of-N), ``grpo`` (GRPO and rejection sampling); lab
     ``13-reasoning``; tests ``test_reasoning``, ``test_grpo``, ``test_grpo_trl``;
     figures ``13-grpo-loop``.
+14. Retrieval and agents → ``retrieval`` (chunking, BM25 and embedding search, fusion, grading),
+    ``agents`` (tool schemas, call parsing and checking, the agent loop), ``mcp_tools`` (the
+    tools and their MCP server and client); tests ``test_retrieval``, ``test_agents``,
+    ``test_mcp_tools``.
 
 A. Appendix: the command line → ``cli``, ``cli_train``; the pre-flight checks → ``doctor``; the
    labs' set-up cell → ``notebook``; tests ``test_cli``, ``test_doctor``, ``test_kit``,

@@ -1,0 +1,282 @@
+"""Function calling: tools as JSON schemas, calls parsed and checked, results fed back.
+
+Chapter 14 explains it.
+
+Chapter 9's calculator loop had its own made-up ``CALC:`` line. Real models call tools through a
+shared convention: the program describes each tool as a JSON schema (name, purpose, typed
+arguments) and passes the list to the chat template (``tools=`` in ``transformers``); the model
+replies with a call such as ``<tool_call>{"name": "calculate", "arguments": {"expression":
+"17 * 23"}}</tool_call>``; the program checks the call, runs the tool and writes the result back
+as a ``tool`` message; the model then answers, or calls again. That is an *agent* loop.
+
+A model's call is untrusted text. :func:`parse_tool_call` turns every way it can be wrong (no
+JSON, an unknown tool, a missing or mistyped argument) into a :class:`ToolCallError` whose
+message is written back to the model, and :func:`run_tool` does the same for a tool that fails
+or takes too long, so the loop never crashes on what a model wrote.
+
+SmolLM2-135M-Instruct's own chat template ignores ``tools=``; :data:`TOOL_TEMPLATE` is the
+same template with the tool list, calls and results written in, the way larger models'
+templates (Qwen2.5, Llama 3.1) do it. :func:`constrained_call` shows how a program can make
+a small model's calls well-formed by writing the JSON itself and letting the model choose only
+the tool (by scoring each name) and the argument values.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jsonschema
+import torch
+
+from gentle_llm import checks
+
+__all__ = [
+    "TOOL_TEMPLATE",
+    "ToolCall",
+    "ToolCallError",
+    "constrained_call",
+    "parse_tool_call",
+    "run_agent",
+    "run_tool",
+    "tool_schema",
+]
+
+# SmolLM2's template (the system line it adds by default, ChatML turns), plus: the tool
+# schemas after the system text, an assistant turn's ``tool_calls`` written as <tool_call>
+# lines, and a tool's result given back inside the next user turn, as Qwen2.5's template does.
+TOOL_TEMPLATE = (
+    "{{- '<|im_start|>system\\n' }}"
+    "{%- if messages[0].role == 'system' %}{{- messages[0].content }}"
+    "{%- else %}{{- 'You are a helpful AI assistant named SmolLM, trained by Hugging Face' }}"
+    "{%- endif %}"
+    "{%- if tools %}{{- '\\n\\nYou can call these tools, each described by a JSON schema:\\n' }}"
+    "{%- for tool in tools %}{{- tool | tojson }}{{- '\\n' }}{%- endfor %}"
+    '{{- \'To call a tool, reply with only <tool_call>{"name": ..., "arguments": {...}}\''
+    " + '</tool_call>. Its result comes back between <tool_response> tags.' }}{%- endif %}"
+    "{{- '<|im_end|>\\n' }}"
+    "{%- for message in messages %}"
+    "{%- if message.role == 'tool' %}"
+    "{{- '<|im_start|>user\\n<tool_response>\\n' + message.content"
+    " + '\\n</tool_response><|im_end|>\\n' }}"
+    "{%- elif message.role == 'assistant' and message.tool_calls %}"
+    "{{- '<|im_start|>assistant\\n' }}{%- for call in message.tool_calls %}"
+    "{{- '<tool_call>' + ({'name': call.function.name, "
+    "'arguments': call.function.arguments} | tojson)"
+    " + '</tool_call>' }}{%- endfor %}{{- '<|im_end|>\\n' }}"
+    "{%- elif message.role != 'system' or not loop.first %}"
+    "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}"
+    "{%- endif %}{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+
+_CALL = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.DOTALL)
+_MAX_CALL_LENGTH = 4000  # characters: a call is a name and a few arguments, not a document
+
+
+class ToolCall(NamedTuple):
+    """A checked call: the tool's name and its arguments, valid for the tool's schema."""
+
+    name: str
+    arguments: dict[str, Any]
+
+
+class ToolCallError(ValueError):
+    """A call the program cannot run; its message is written back to the model."""
+
+
+def tool_schema(function: Callable[..., Any]) -> dict[str, Any]:
+    """The JSON schema of a Python function, from its type hints and its docstring's ``Args:``.
+
+    This is ``transformers``' own ``get_json_schema``, the format ``apply_chat_template(tools=)``
+    expects: ``{"type": "function", "function": {"name", "description", "parameters"}}``.
+    """
+    from transformers.utils import get_json_schema
+
+    return get_json_schema(function)
+
+
+def _schemas_by_name(schemas: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    by_name = {}
+    for i, schema in enumerate(schemas):
+        function = schema.get("function", schema) if isinstance(schema, dict) else None
+        if not isinstance(function, dict) or "name" not in function or "parameters" not in function:
+            raise TypeError(
+                f"schemas[{i}] is not a tool schema: make it with tool_schema(function)."
+            )
+        by_name[function["name"]] = function
+    return by_name
+
+
+def parse_tool_call(reply: str, schemas: Sequence[dict[str, Any]]) -> ToolCall | None:
+    """The call in ``reply``, checked against the tools' ``schemas``; ``None`` if it calls none.
+
+    Raises :class:`ToolCallError`, with a message meant for the model, when the call is not
+    JSON, names no tool or an unknown one, or its arguments do not fit the tool's schema.
+    """
+    checks.instance(reply, "reply", str, "a string (the model's reply)")
+    tools = _schemas_by_name(schemas)
+    match = _CALL.search(reply)
+    if match is None:
+        return None
+    if len(match.group(1)) > _MAX_CALL_LENGTH:
+        raise ToolCallError(f"Error: the call is over {_MAX_CALL_LENGTH} characters long.")
+    try:
+        call = json.loads(match.group(1).strip())
+    except RecursionError:  # thousands of nested brackets
+        raise ToolCallError("Error: the call is nested too deeply to be read.") from None
+    except json.JSONDecodeError as error:
+        raise ToolCallError(
+            f"Error: the call is not valid JSON ({error.msg}, character {error.pos})."
+        ) from None
+    if isinstance(call, list) and len(call) == 1:  # some models wrap one call in a list
+        call = call[0]
+    if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+        raise ToolCallError('Error: write the call as {"name": "<tool>", "arguments": {...}}.')
+    known = ", ".join(sorted(tools))
+    if call["name"] not in tools:
+        raise ToolCallError(
+            f"Error: there is no tool named {call['name']!r}. The tools are: {known}."
+        )
+    arguments = call.get("arguments", {})
+    try:
+        jsonschema.validate(arguments, tools[call["name"]]["parameters"])
+    except jsonschema.ValidationError as error:
+        where = "".join(f"[{p!r}]" for p in error.absolute_path) or " the arguments"
+        raise ToolCallError(
+            f"Error: in {call['name']}'s arguments{where}: {error.message}."
+        ) from None
+    return ToolCall(call["name"], arguments)
+
+
+def run_tool(call: ToolCall, functions: dict[str, Callable[..., Any]], timeout: float = 5.0) -> str:
+    """Run ``call`` and return its result as text, or an ``"Error: ..."`` text the model can read.
+
+    A tool that raises, or runs longer than ``timeout`` seconds, gives an error, never a crash.
+    A Python thread cannot be stopped from outside, so a tool that hangs keeps its thread until
+    it returns; tools served by another process (Chapter 14's MCP server) can be stopped.
+    """
+    checks.instance(call, "call", ToolCall, "a ToolCall from parse_tool_call")
+    checks.number(timeout, "timeout", low=0.0, low_open=True)
+    if call.name not in functions:
+        return f"Error: there is no tool named {call.name!r}."
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        result = pool.submit(functions[call.name], **call.arguments).result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        return f"Error: {call.name} took longer than {timeout:g} s and was abandoned."
+    except Exception as error:  # noqa: BLE001 - any failure of a tool is reported to the model
+        return f"Error: {call.name} failed: {error}"
+    finally:
+        pool.shutdown(wait=False)
+    return result if isinstance(result, str) else json.dumps(result)
+
+
+def constrained_call(
+    model: Any, tokenizer: Any, prompt: str, schemas: Sequence[dict[str, Any]]
+) -> str:
+    """A well-formed call for ``prompt``: the program writes the JSON, the model fills the gaps.
+
+    The tool is the name the model finds most likely after ``<tool_call>{"name": "`` (Chapter
+    10's log-likelihood scoring); each required argument's value is the model's greedy text up
+    to the closing quote (strings) or the next ``,`` or ``}`` (numbers).
+    """
+    from gentle_llm.risks import continuation_logprobs
+
+    tools = _schemas_by_name(schemas)
+    text = prompt + '<tool_call>{"name": "'
+    prefix = tokenizer.encode(text, add_special_tokens=False)
+    names = list(tools)
+    scores = continuation_logprobs(
+        model, prefix, [tokenizer.encode(n + '"', add_special_tokens=False) for n in names]
+    )
+    name = names[int(scores.argmax())]
+    parameters = tools[name]["parameters"]
+    text += name + '", "arguments": {'
+    for i, key in enumerate(parameters.get("required", [])):
+        is_string = parameters["properties"][key].get("type") == "string"
+        text += (", " if i else "") + json.dumps(key) + ": " + ('"' if is_string else "")
+        value = _greedy_until(model, tokenizer, text, '"' if is_string else ",}")
+        text += json.dumps(value)[1:] if is_string else value
+    return text[len(prompt) :] + "}}</tool_call>"
+
+
+def _greedy_until(
+    model: Any, tokenizer: Any, text: str, stops: str, max_new_tokens: int = 24
+) -> str:
+    """The model's greedy continuation of ``text`` up to (not including) the first of ``stops``."""
+    ids = tokenizer(text, return_tensors="pt", add_special_tokens=False)
+    with torch.no_grad():
+        out = model.generate(
+            **ids,
+            do_sample=False,
+            max_new_tokens=max_new_tokens,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    new = tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
+    cut = min((new.find(s) for s in stops if s in new), default=len(new))
+    return new[:cut].strip() if stops != '"' else new[:cut]
+
+
+def run_agent(
+    model: Any,
+    tokenizer: Any,
+    messages: list[dict[str, Any]],
+    schemas: Sequence[dict[str, Any]],
+    call_tool: Callable[[ToolCall], str],
+    *,
+    max_steps: int = 3,
+    constrained: bool = False,
+    max_new_tokens: int = 48,
+) -> list[dict[str, Any]]:
+    """The agent loop: generate, run the call (if any), feed its result back; return the whole chat.
+
+    ``messages`` is the chat so far (a user question at the end). ``call_tool`` runs a checked
+    call: ``lambda call: run_tool(call, functions)`` for local functions, or an MCP client's
+    call. With ``constrained=True`` the first reply is always a call made by
+    :func:`constrained_call`. The loop stops at a reply with no call, or after ``max_steps``
+    replies. Every error (a malformed call, a failing tool) goes back to the model as the tool's
+    result, so it can try again.
+    """
+    from gentle_llm.risks import greedy_answers
+
+    checks.whole_number(max_steps, "max_steps", 1)
+    chat = list(checks.not_empty(list(messages), "messages", "start with a user message."))
+    for step in range(max_steps):
+        prompt = tokenizer.apply_chat_template(
+            chat,
+            tools=list(schemas),
+            chat_template=TOOL_TEMPLATE,
+            add_generation_prompt=True,
+            tokenize=False,
+        )
+        if constrained and step == 0:
+            reply = constrained_call(model, tokenizer, prompt, schemas)
+        else:
+            reply = greedy_answers(model, tokenizer, [prompt], max_new_tokens=max_new_tokens)[
+                0
+            ].text
+        try:
+            call = parse_tool_call(reply, schemas)
+        except ToolCallError as error:
+            chat += [
+                {"role": "assistant", "content": reply},
+                {"role": "tool", "content": str(error)},
+            ]
+            continue
+        if call is None:
+            chat.append({"role": "assistant", "content": reply})
+            break
+        function = {"name": call.name, "arguments": call.arguments}
+        chat.append(
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [{"type": "function", "function": function}],
+            }
+        )
+        chat.append({"role": "tool", "content": call_tool(call)})
+    return chat
