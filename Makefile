@@ -14,7 +14,7 @@ book: env
 
 # The longest labs start first (measured with --durations), so the two workers finish together;
 # every other lab and the unit tests follow.
-LONGEST_LABS = $(addprefix notebooks/,13-reasoning.ipynb 06-pretraining.ipynb 08-finetuning.ipynb 09-using-llms.ipynb \
+LONGEST_LABS = $(addprefix notebooks/,14-retrieval-and-agents.ipynb 13-reasoning.ipynb 06-pretraining.ipynb 08-finetuning.ipynb 09-using-llms.ipynb \
 	11-risks.ipynb 10-evaluating.ipynb)
 LABS = $(LONGEST_LABS) $(filter-out $(LONGEST_LABS),$(sort $(wildcard notebooks/*.ipynb)))
 

@@ -179,17 +179,15 @@ def test_constrained_calls_are_always_valid_and_the_loop_feeds_results_back(smol
         seen.append(call)
         return "Error: the tool is closed today."
 
-    chat = run_agent(
-        model,
-        tokenizer,
-        [{"role": "user", "content": "What is 17 * 23?"}],
-        SCHEMAS,
-        record,
-        constrained=True,
-        max_steps=2,
-    )
-    assert seen and chat[1]["tool_calls"][0]["function"]["name"] == seen[0].name
-    assert chat[2] == {"role": "tool", "content": "Error: the tool is closed today."}
-    assert len([m for m in chat if m["role"] == "assistant"]) <= 2
-    with pytest.raises(ValueError, match="messages"):
+    chats = [[{"role": "user", "content": q}] for q in ("What is 17 * 23?", "What is 2 + 2?")]
+    done = run_agent(model, tokenizer, chats, SCHEMAS, record, constrained=True, max_steps=2)
+    assert len(seen) >= 2 and len(done) == 2
+    for chat in done:
+        assert chat[1]["tool_calls"][0]["function"]["name"] in FUNCTIONS
+        assert chat[2] == {"role": "tool", "content": "Error: the tool is closed today."}
+        assert len([m for m in chat if m["role"] == "assistant"]) <= 2
+    assert chats[0] == [{"role": "user", "content": "What is 17 * 23?"}]  # the input is not changed
+    with pytest.raises(ValueError, match="chats must be a list of chats"):
         run_agent(model, tokenizer, [], SCHEMAS, record)
+    with pytest.raises(ValueError, match="chats must be a list of chats"):
+        run_agent(model, tokenizer, [[]], SCHEMAS, record)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -199,3 +201,20 @@ def test_judge_prompt_holds_all_three_texts():
     assert all(part in message["content"] for part in ("When?", "7 am", "At seven.", "Yes or No"))
     with pytest.raises(TypeError, match="reply"):
         judge_prompt("When?", "7 am", None)
+
+
+@pytest.mark.slow
+def test_judge_verdicts_are_the_yes_share_of_the_next_word(smollm2):
+    from gentle_llm.retrieval import judge_verdicts
+    from gentle_llm.risks import continuation_logprobs
+
+    model, tokenizer = smollm2
+    chats = [judge_prompt("When?", "7 am", "At 7 am."), judge_prompt("When?", "7 am", "Never.")]
+    verdicts = judge_verdicts(model, tokenizer, chats)
+    assert len(verdicts) == 2 and all(0.0 < v < 1.0 for v in verdicts)
+    for chat, verdict in zip(chats, verdicts, strict=True):
+        text = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+        prefix = tokenizer.encode(text, add_special_tokens=False)
+        words = [tokenizer.encode(w, add_special_tokens=False)[:1] for w in ("Yes", "No")]
+        yes, no = continuation_logprobs(model, prefix, words).tolist()
+        assert verdict == pytest.approx(1.0 / (1.0 + math.exp(no - yes)), abs=1e-4)

@@ -54,14 +54,14 @@ Chapter → modules; lab; tests; figure scripts:
     figures ``13-grpo-loop``.
 14. Retrieval and agents → ``retrieval`` (chunking, BM25 and embedding search, fusion, grading),
     ``agents`` (tool schemas, call parsing and checking, the agent loop), ``mcp_tools`` (the
-    tools and their MCP server and client); tests ``test_retrieval``, ``test_agents``,
-    ``test_mcp_tools``.
+    tools and their MCP server and client); lab ``14-retrieval-and-agents``; tests
+    ``test_retrieval``, ``test_agents``, ``test_mcp_tools``; figures ``14-rag-and-tools``.
 
 A. Appendix: the command line → ``cli``, ``cli_train``; the pre-flight checks → ``doctor``; the
    labs' set-up cell → ``notebook``; tests ``test_cli``, ``test_doctor``, ``test_kit``,
    ``test_colab``, ``test_book``, ``test_build_book``, ``test_glue``, ``test_page_numbers``,
    ``test_compat``, ``test_reproducible_labs``, ``test_text``, ``test_glossary``,
-   ``test_figure_alt``;
+   ``test_figure_alt``, ``test_instructor_guide``;
    figures ``plot_time_to_quality`` (the benchmarks page).
 
 Shared by every chapter → ``checks`` (the argument checks every module uses, so the lessons

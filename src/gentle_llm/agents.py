@@ -181,8 +181,9 @@ def constrained_call(
     """A well-formed call for ``prompt``: the program writes the JSON, the model fills the gaps.
 
     The tool is the name the model finds most likely after ``<tool_call>{"name": "`` (Chapter
-    10's log-likelihood scoring); each required argument's value is the model's greedy text up
-    to the closing quote (strings) or the next ``,`` or ``}`` (numbers).
+    10's log-likelihood scoring, every token of each name); each required argument's value is
+    the model's greedy text up to the closing quote (strings) or the next ``,`` or ``}``
+    (numbers).
     """
     from gentle_llm.risks import continuation_logprobs
 
@@ -190,10 +191,8 @@ def constrained_call(
     text = prompt + '<tool_call>{"name": "'
     prefix = tokenizer.encode(text, add_special_tokens=False)
     names = list(tools)
-    scores = continuation_logprobs(
-        model, prefix, [tokenizer.encode(n + '"', add_special_tokens=False) for n in names]
-    )
-    name = names[int(scores.argmax())]
+    name_ids = [tokenizer.encode(n + '"', add_special_tokens=False) for n in names]
+    name = names[int(continuation_logprobs(model, prefix, name_ids).argmax())]
     parameters = tools[name]["parameters"]
     text += name + '", "arguments": {'
     for i, key in enumerate(parameters.get("required", [])):
@@ -224,59 +223,69 @@ def _greedy_until(
 def run_agent(
     model: Any,
     tokenizer: Any,
-    messages: list[dict[str, Any]],
+    chats: Sequence[list[dict[str, Any]]],
     schemas: Sequence[dict[str, Any]],
     call_tool: Callable[[ToolCall], str],
     *,
     max_steps: int = 3,
     constrained: bool = False,
-    max_new_tokens: int = 48,
-) -> list[dict[str, Any]]:
-    """The agent loop: generate, run the call (if any), feed its result back; return the whole chat.
+    max_new_tokens: int = 40,
+) -> list[list[dict[str, Any]]]:
+    """The agent loop for several chats at once: generate, run each call, feed its result back.
 
-    ``messages`` is the chat so far (a user question at the end). ``call_tool`` runs a checked
-    call: ``lambda call: run_tool(call, functions)`` for local functions, or an MCP client's
-    call. With ``constrained=True`` the first reply is always a call made by
-    :func:`constrained_call`. The loop stops at a reply with no call, or after ``max_steps``
-    replies. Every error (a malformed call, a failing tool) goes back to the model as the tool's
-    result, so it can try again.
+    Each chat in ``chats`` ends with a user's question; the finished chats are returned.
+    ``call_tool`` runs a checked call: ``lambda call: run_tool(call, functions)`` for local
+    functions, or an MCP client's call. With ``constrained=True`` each first reply is a call
+    made by :func:`constrained_call`. A chat stops at a reply with no call, or after
+    ``max_steps`` replies. Every error (a malformed call, a failing tool) goes back to the
+    model as the tool's result, so it can try again. The chats still running take each step
+    together, in one batch: on a CPU that costs far less than one chat after another.
     """
     from gentle_llm.risks import greedy_answers
 
     checks.whole_number(max_steps, "max_steps", 1)
-    chat = list(checks.not_empty(list(messages), "messages", "start with a user message."))
+    if not chats or any(not isinstance(c, list) or not c for c in chats):
+        raise ValueError("chats must be a list of chats, each a non-empty list of messages.")
+    chats = [list(chat) for chat in chats]
+    running = list(range(len(chats)))
     for step in range(max_steps):
-        prompt = tokenizer.apply_chat_template(
-            chat,
-            tools=list(schemas),
-            chat_template=TOOL_TEMPLATE,
-            add_generation_prompt=True,
-            tokenize=False,
-        )
+        prompts = [
+            tokenizer.apply_chat_template(
+                chats[i],
+                tools=list(schemas),
+                chat_template=TOOL_TEMPLATE,
+                add_generation_prompt=True,
+                tokenize=False,
+            )
+            for i in running
+        ]
         if constrained and step == 0:
-            reply = constrained_call(model, tokenizer, prompt, schemas)
+            replies = [constrained_call(model, tokenizer, p, schemas) for p in prompts]
         else:
-            reply = greedy_answers(model, tokenizer, [prompt], max_new_tokens=max_new_tokens)[
-                0
-            ].text
-        try:
-            call = parse_tool_call(reply, schemas)
-        except ToolCallError as error:
-            chat += [
-                {"role": "assistant", "content": reply},
-                {"role": "tool", "content": str(error)},
-            ]
-            continue
-        if call is None:
-            chat.append({"role": "assistant", "content": reply})
-            break
-        function = {"name": call.name, "arguments": call.arguments}
-        chat.append(
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [{"type": "function", "function": function}],
+            answers = greedy_answers(model, tokenizer, prompts, max_new_tokens=max_new_tokens)
+            replies = [a.text for a in answers]
+        still = []
+        for i, reply in zip(running, replies, strict=True):
+            try:
+                call = parse_tool_call(reply, schemas)
+            except ToolCallError as error:
+                chats[i] += [
+                    {"role": "assistant", "content": reply},
+                    {"role": "tool", "content": str(error)},
+                ]
+                still.append(i)
+                continue
+            if call is None:
+                chats[i].append({"role": "assistant", "content": reply})
+                continue
+            function = {
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
             }
-        )
-        chat.append({"role": "tool", "content": call_tool(call)})
-    return chat
+            chats[i].append({"role": "assistant", "content": "", "tool_calls": [function]})
+            chats[i].append({"role": "tool", "content": call_tool(call)})
+            still.append(i)
+        running = still
+        if not running:
+            break
+    return chats

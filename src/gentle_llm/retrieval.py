@@ -48,6 +48,7 @@ __all__ = [
     "cosine_top_k",
     "is_correct",
     "judge_prompt",
+    "judge_verdicts",
     "load_handbook",
     "rag_messages",
     "recall_at_k",
@@ -331,3 +332,25 @@ def judge_prompt(question: str, reference: str, reply: str) -> list[dict[str, st
             ),
         }
     ]
+
+
+def judge_verdicts(
+    model: Any, tokenizer: Any, chats: Sequence[list[dict[str, str]]]
+) -> list[float]:
+    """The judge's probability of "Yes" (against "No") as its first word, for each chat.
+
+    ``chats`` come from :func:`judge_prompt`. Reading the two probabilities, instead of
+    generating a reply, gives every verdict a confidence and never an answer that is neither.
+    Each chat is read on its own, without padding, so a verdict never depends on its neighbours.
+    """
+    from gentle_llm.common import eval_mode, logits_of
+
+    yes, no = (tokenizer.encode(word, add_special_tokens=False)[0] for word in ("Yes", "No"))
+    verdicts = []
+    for chat in chats:
+        text = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+        ids = torch.tensor([tokenizer.encode(text, add_special_tokens=False)])
+        with eval_mode(model), torch.no_grad():
+            last = logits_of(model, ids)[0, -1]
+        verdicts.append(float(torch.softmax(last[[yes, no]], dim=-1)[0]))
+    return verdicts
