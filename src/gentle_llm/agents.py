@@ -24,6 +24,7 @@ the tool (by scoring each name) and the argument values.
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -31,8 +32,10 @@ from typing import Any, NamedTuple
 
 import jsonschema
 import torch
+from torch import Tensor
 
 from gentle_llm import checks
+from gentle_llm.generate import _hf_cache_argument
 
 __all__ = [
     "TOOL_TEMPLATE",
@@ -175,6 +178,57 @@ def run_tool(call: ToolCall, functions: dict[str, Callable[..., Any]], timeout: 
     return result if isinstance(result, str) else json.dumps(result)
 
 
+class _Read(NamedTuple):
+    """What the model has read: the token ids, their key/value cache and their logits."""
+
+    ids: list[int]
+    cache: Any  # a transformers Cache holding the keys and values of every id
+    logits: Tensor  # [len(ids), vocab]: the scores for the token after each id
+
+
+def _read(model: Any, ids: list[int], start: _Read | None = None) -> _Read:
+    """The model's cache and logits after ``ids``, reading only what ``start`` has not read.
+
+    ``start`` is left as it was (its cache is copied), so many texts can begin from it: this is
+    prefix caching, Chapter 7's key/value cache shared by prompts that start alike.
+    """
+    if start is not None and len(start.ids) < len(ids) and ids[: len(start.ids)] == start.ids:
+        cache, new, before = copy.deepcopy(start.cache), ids[len(start.ids) :], start.logits
+    else:
+        cache, new, before = None, ids, None
+    name = _hf_cache_argument(model)
+    with torch.no_grad():
+        out = model(input_ids=torch.tensor([new]), use_cache=True, **{name: cache})
+    logits = out.logits[0] if before is None else torch.cat([before, out.logits[0]])
+    return _Read(list(ids), out[name], logits)
+
+
+def _greedy_from(
+    model: Any, tokenizer: Any, read: _Read | None, ids: list[int], max_new_tokens: int
+) -> str:
+    """The greedy continuation of ``ids`` up to the turn's end; ``ids`` start with ``read.ids``."""
+    with torch.no_grad():
+        out = model.generate(
+            input_ids=torch.tensor([ids]),
+            attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+            **{_hf_cache_argument(model): None if read is None else copy.deepcopy(read.cache)},
+            do_sample=False,
+            max_new_tokens=max_new_tokens,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    return tokenizer.decode(out[0, len(ids) :], skip_special_tokens=True)
+
+
+def _shared_start(tokenized: Sequence[list[int]]) -> list[int]:
+    """The longest run of ids every text starts with, leaving each at least one id of its own."""
+    shortest = min(len(ids) for ids in tokenized)
+    length = 0
+    while length < shortest - 1 and all(ids[length] == tokenized[0][length] for ids in tokenized):
+        length += 1
+    return tokenized[0][:length]
+
+
 def constrained_call(
     model: Any, tokenizer: Any, prompt: str, schemas: Sequence[dict[str, Any]]
 ) -> str:
@@ -185,39 +239,42 @@ def constrained_call(
     the model's greedy text up to the closing quote (strings) or the next ``,`` or ``}``
     (numbers).
     """
-    from gentle_llm.risks import continuation_logprobs
+    return _constrained_call(model, tokenizer, prompt, schemas, None)
 
+
+def _constrained_call(
+    model: Any,
+    tokenizer: Any,
+    prompt: str,
+    schemas: Sequence[dict[str, Any]],
+    shared: _Read | None,
+) -> str:
+    """:func:`constrained_call`, starting from ``shared`` where the prompt begins with it."""
     tools = _schemas_by_name(schemas)
-    text = prompt + '<tool_call>{"name": "'
-    prefix = tokenizer.encode(text, add_special_tokens=False)
-    names = list(tools)
-    name_ids = [tokenizer.encode(n + '"', add_special_tokens=False) for n in names]
-    name = names[int(continuation_logprobs(model, prefix, name_ids).argmax())]
+
+    def encode(text: str) -> list[int]:
+        return tokenizer.encode(text, add_special_tokens=False)
+
+    before_name = _read(model, encode(prompt + '<tool_call>{"name": "'), shared)
+    scores, reads = [], []
+    for name in tools:
+        read = _read(model, before_name.ids + encode(name + '"'), before_name)
+        places = range(len(before_name.ids) - 1, len(read.ids) - 1)
+        logprobs = torch.log_softmax(read.logits[places.start : places.stop], dim=-1)
+        scores.append(sum(float(logprobs[i, read.ids[p + 1]]) for i, p in enumerate(places)))
+        reads.append(read)
+    best = max(range(len(tools)), key=scores.__getitem__)
+    name, after_name = list(tools)[best], reads[best]
     parameters = tools[name]["parameters"]
-    text += name + '", "arguments": {'
+    rest = ', "arguments": {'
     for i, key in enumerate(parameters.get("required", [])):
         is_string = parameters["properties"][key].get("type") == "string"
-        text += (", " if i else "") + json.dumps(key) + ": " + ('"' if is_string else "")
-        value = _greedy_until(model, tokenizer, text, '"' if is_string else ",}")
-        text += json.dumps(value)[1:] if is_string else value
-    return text[len(prompt) :] + "}}</tool_call>"
-
-
-def _greedy_until(
-    model: Any, tokenizer: Any, text: str, stops: str, max_new_tokens: int = 24
-) -> str:
-    """The model's greedy continuation of ``text`` up to (not including) the first of ``stops``."""
-    ids = tokenizer(text, return_tensors="pt", add_special_tokens=False)
-    with torch.no_grad():
-        out = model.generate(
-            **ids,
-            do_sample=False,
-            max_new_tokens=max_new_tokens,
-            pad_token_id=tokenizer.pad_token_id,
-        )
-    new = tokenizer.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
-    cut = min((new.find(s) for s in stops if s in new), default=len(new))
-    return new[:cut].strip() if stops != '"' else new[:cut]
+        rest += (", " if i else "") + json.dumps(key) + ": " + ('"' if is_string else "")
+        new = _greedy_from(model, tokenizer, after_name, after_name.ids + encode(rest), 24)
+        stops = '"' if is_string else ",}"
+        value = new[: min((new.find(s) for s in stops if s in new), default=len(new))]
+        rest += json.dumps(value)[1:] if is_string else value.strip()
+    return '<tool_call>{"name": "' + name + '"' + rest + "}}</tool_call>"
 
 
 def run_agent(
@@ -238,11 +295,10 @@ def run_agent(
     functions, or an MCP client's call. With ``constrained=True`` each first reply is a call
     made by :func:`constrained_call`. A chat stops at a reply with no call, or after
     ``max_steps`` replies. Every error (a malformed call, a failing tool) goes back to the
-    model as the tool's result, so it can try again. The chats still running take each step
-    together, in one batch: on a CPU that costs far less than one chat after another.
+    model as the tool's result, so it can try again. The chats' prompts begin alike (the tool
+    list, any examples): the model reads that shared start once per step, and each chat goes on
+    from a copy of its key/value cache, so a long shared start costs about what one chat does.
     """
-    from gentle_llm.risks import greedy_answers
-
     checks.whole_number(max_steps, "max_steps", 1)
     if not chats or any(not isinstance(c, list) or not c for c in chats):
         raise ValueError("chats must be a list of chats, each a non-empty list of messages.")
@@ -259,11 +315,16 @@ def run_agent(
             )
             for i in running
         ]
+        tokenized = [tokenizer.encode(p, add_special_tokens=False) for p in prompts]
+        start = _shared_start(tokenized)
+        shared = _read(model, start) if start else None
         if constrained and step == 0:
-            replies = [constrained_call(model, tokenizer, p, schemas) for p in prompts]
+            replies = [_constrained_call(model, tokenizer, p, schemas, shared) for p in prompts]
         else:
-            answers = greedy_answers(model, tokenizer, prompts, max_new_tokens=max_new_tokens)
-            replies = [a.text for a in answers]
+            replies = [
+                _greedy_from(model, tokenizer, shared, ids, max_new_tokens).strip()
+                for ids in tokenized
+            ]
         still = []
         for i, reply in zip(running, replies, strict=True):
             try:

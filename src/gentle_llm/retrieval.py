@@ -42,6 +42,7 @@ __all__ = [
     "Hit",
     "HybridIndex",
     "KeywordIndex",
+    "RRF_K",
     "SemanticIndex",
     "chunk_documents",
     "cited_sources",
@@ -213,7 +214,11 @@ class KeywordIndex:
         ]
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = 60) -> list[int]:
+# Cormack, Clarke and Büttcher's constant: one first place cannot outweigh everything else.
+RRF_K = 60
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[int]:
     """Merge several rankings of the same items: each item scores ``sum(1 / (k + rank))``.
 
     Rank 1 is the best. Items found by both rankings near the top rise; the constant ``k = 60``
@@ -221,11 +226,17 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = 60) -> li
     Ties keep the order of first appearance.
     """
     checks.whole_number(k, "k", 0)
+    scores = _fused_scores(rankings, k)
+    return sorted(scores, key=lambda item: -scores[item])
+
+
+def _fused_scores(rankings: Sequence[Sequence[int]], k: int) -> dict[int, float]:
+    """Each item's ``sum(1 / (k + rank))`` over the rankings, in order of first appearance."""
     scores: dict[int, float] = {}
     for ranking in rankings:
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-    return sorted(scores, key=lambda item: -scores[item])
+    return scores
 
 
 class HybridIndex:
@@ -248,7 +259,7 @@ class HybridIndex:
             [h.index for h in index.search(query, depth)] for index in (self.keyword, self.semantic)
         ]
         fused = reciprocal_rank_fusion(rankings)[:k]
-        score = {i: sum(1.0 / (60 + r.index(i) + 1) for r in rankings if i in r) for i in fused}
+        score = _fused_scores(rankings, RRF_K)
         return [Hit(score[i], i, self.chunks[i]) for i in fused]
 
 
