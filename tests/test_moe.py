@@ -109,6 +109,27 @@ def test_one_expert_is_the_dense_mlp() -> None:
         assert torch.equal(layer(x), mlp(x))
 
 
+def test_narrow_experts_cost_what_one_dense_mlp_costs() -> None:
+    width = 2 * SMALL.n_embd
+    layer = MoEMLP(SMALL, n_experts=4, top_k=2, expert_width=width)
+    assert layer.experts[0].fc.weight.shape == (width, SMALL.n_embd)
+    assert layer.experts[0].proj.weight.shape == (SMALL.n_embd, width)
+    assert layer(torch.randn(2, 4, SMALL.n_embd)).shape == (2, 4, SMALL.n_embd)
+
+    # Two experts half as wide hold as many weights as the dense MLP (4 * n_embd inside).
+    def weights(mlp: torch.nn.Module) -> int:
+        return mlp.fc.weight.numel() + mlp.proj.weight.numel()
+
+    assert 2 * weights(layer.experts[0]) == weights(MLP(SMALL))
+    moe = MoEGPT(SMALL, n_experts=4, top_k=2, expert_width=width)
+    expert = sum(p.numel() for p in moe.blocks[0].mlp.experts[0].parameters())
+    total = sum(p.numel() for p in moe.parameters())
+    assert active_parameters(moe) == total - SMALL.n_layer * 2 * expert
+    for bad in (0, -8, 2.5):
+        with pytest.raises(ValueError, match="expert_width"):
+            MoEMLP(SMALL, n_experts=4, top_k=2, expert_width=bad)
+
+
 # -- the load-balancing loss ------------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ Chapter → modules; lab; tests; figure scripts:
    it: the tests' and benchmarks' reference), ``llama`` (a Llama from scratch that loads
    SmolLM2), ``moe`` (mixture of experts: top-k router, MoE layer, load-balancing loss, the
    MoE GPT); lab ``05-decoder``; tests ``test_model``, ``test_llama``, ``test_moe``;
-   figures ``05-decoder-block``.
+   figures ``05-decoder-block``, ``05-moe-layer``.
 6. Pre-training a tiny GPT → ``data``, ``train``, ``muon`` (the Muon optimizer), ``checkpoint``,
    ``devices``, ``presets``, ``history``, ``metrics`` (bits per byte, compute), ``explorers.gpt``
    (the tiny GPT in the book page); lab ``06-pretraining``; tests ``test_data``, ``test_train``,

@@ -8,8 +8,10 @@ through only ``top_k`` (compute grows with the *active* parameters).
 
 * :class:`TopKRouter`: a linear gate scores the experts, a softmax turns the scores into
   probabilities, the ``top_k`` largest are kept and renormalised to sum to 1 (as Mixtral does).
-* :class:`MoEMLP`: the experts, each shaped like the tiny GPT's :class:`~gentle_llm.model.MLP`;
-  each token's output is the weighted sum of its chosen experts' outputs.
+* :class:`MoEMLP`: the experts, each shaped like the tiny GPT's :class:`~gentle_llm.model.MLP`
+  (or narrower inside, ``expert_width``, as in Qwen3 and DeepSeek-V3, whose many experts are
+  much narrower than a dense model's MLP); each token's output is the weighted sum of its
+  chosen experts' outputs.
 * :func:`load_balancing_loss`: the Switch Transformer's auxiliary loss (Fedus et al. 2021), which
   keeps the router from sending every token to the same few experts.
 * :class:`MoEGPT`: the tiny GPT of :mod:`gentle_llm.model` with every MLP swapped for an
@@ -35,6 +37,7 @@ __all__ = [
     "TopKRouter",
     "active_parameters",
     "expert_load",
+    "expert_mlp",
     "load_balancing_loss",
     "tokens_per_expert",
 ]
@@ -72,17 +75,39 @@ class TopKRouter(nn.Module):
         return Routing(probs, experts, weights / weights.sum(dim=-1, keepdim=True))
 
 
+def expert_mlp(config: GPTConfig, width: int | None = None) -> MLP:
+    """One expert: the block's :class:`~gentle_llm.model.MLP`, ``width`` numbers wide inside.
+
+    ``None`` keeps the MLP's own ``4 * n_embd``. Narrower experts let a layer run ``top_k`` of
+    them per token for the arithmetic of one dense MLP: two experts of ``2 * n_embd`` cost what
+    one MLP of ``4 * n_embd`` costs.
+    """
+    mlp = MLP(config)
+    if width is not None:
+        checks.whole_number(width, "expert_width", hint="(the MLP's own is 4 * n_embd)")
+        mlp.fc = nn.Linear(config.n_embd, width, bias=config.bias)
+        mlp.proj = nn.Linear(width, config.n_embd, bias=config.bias)
+    return mlp
+
+
 class MoEMLP(nn.Module):
     """A drop-in replacement for a block's MLP: ``n_experts`` MLPs, ``top_k`` per token.
 
-    ``last_routing`` keeps the router's decision of the latest call, for the load-balancing loss
-    and for :func:`expert_load`.
+    Each expert is an :class:`~gentle_llm.model.MLP`, ``expert_width`` numbers wide inside
+    (default: the MLP's own ``4 * n_embd``). ``last_routing`` keeps the router's decision of
+    the latest call, for the load-balancing loss and for :func:`expert_load`.
     """
 
-    def __init__(self, config: GPTConfig, n_experts: int = 4, top_k: int = 1) -> None:
+    def __init__(
+        self,
+        config: GPTConfig,
+        n_experts: int = 4,
+        top_k: int = 1,
+        expert_width: int | None = None,
+    ) -> None:
         super().__init__()
         self.router = TopKRouter(config.n_embd, n_experts, top_k)
-        self.experts = nn.ModuleList(MLP(config) for _ in range(n_experts))
+        self.experts = nn.ModuleList(expert_mlp(config, expert_width) for _ in range(n_experts))
         self.last_routing: Routing | None = None
 
     @property
@@ -146,15 +171,21 @@ class MoEGPT(GPT):
     cross-entropy plus ``aux_loss_coef`` times the load-balancing loss (the mean over layers,
     kept in ``aux_loss``); in eval mode it is the cross-entropy alone, comparable to a dense
     GPT's. ``aux_loss_coef=0.01`` is the Switch Transformer's; 0 trains without balancing.
+    ``expert_width`` narrows every expert (see :class:`MoEMLP`).
     """
 
     def __init__(
-        self, config: GPTConfig, n_experts: int = 4, top_k: int = 1, aux_loss_coef: float = 0.01
+        self,
+        config: GPTConfig,
+        n_experts: int = 4,
+        top_k: int = 1,
+        aux_loss_coef: float = 0.01,
+        expert_width: int | None = None,
     ) -> None:
         checks.number(aux_loss_coef, "aux_loss_coef", low=0, hint="(0 switches balancing off).")
         super().__init__(config)
         for block in self.blocks:
-            block.mlp = MoEMLP(config, n_experts, top_k)
+            block.mlp = MoEMLP(config, n_experts, top_k, expert_width)
         self.aux_loss_coef = aux_loss_coef
         self.aux_loss: Tensor | None = None
         self.reset_parameters()
