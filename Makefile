@@ -12,6 +12,12 @@ env:
 book: env
 	@$(PY) scripts/build_book.py
 
+# One reveal.js slide deck per chapter, from the chapter pages, into _build/html/slides/
+# (`make book` builds them too; this rebuilds only the decks, in seconds).
+.PHONY: slides
+slides: env
+	@$(PY) scripts/build_slides.py
+
 # The longest labs start first (measured with --durations), so the two workers finish together;
 # every other lab and the unit tests follow.
 LONGEST_LABS = $(addprefix notebooks/,14-retrieval-and-agents.ipynb 13-reasoning.ipynb 06-pretraining.ipynb 08-finetuning.ipynb 09-using-llms.ipynb \

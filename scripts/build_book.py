@@ -1,15 +1,17 @@
 """Build the HTML book into _build/html so that it works with no internet.
 
-Two steps:
+Three steps:
 
 1. Vendor the browser files the pages load (require.js, the ipywidgets HTML manager, MathJax 3
-   with its fonts): the exact versions package-lock.json pins are downloaded once from the npm
-   registry, checked against the lock file's integrity hashes and unpacked into node_modules/
-   (no Node.js needed), and the files the pages need are copied to
-   _build/offline_static/vendor/, which _config.yml serves as static files. Both are skipped
-   when they are already current.
+   with its fonts, reveal.js for the slide decks): the exact versions package-lock.json pins
+   are downloaded once from the npm registry, checked against the lock file's integrity hashes
+   and unpacked into node_modules/ (no Node.js needed), and the files the pages need are
+   copied to _build/offline_static/vendor/, which _config.yml serves as static files. Both are
+   skipped when they are already current.
 2. Run Jupyter Book with warnings as errors (`-W -n --keep-going`). Sphinx rebuilds only the
    pages whose sources changed, so a second build with no changes takes seconds.
+3. Build each chapter's slide deck into _build/html/slides/ (scripts/build_slides.py, a few
+   seconds).
 
 After the build the pages are scanned: any script, stylesheet, image or font that would be
 fetched from another site fails the build, because the book must open in a workshop room
@@ -43,7 +45,7 @@ OFFLINE_STATIC = ROOT / "_build" / "offline_static"
 VENDOR = OFFLINE_STATIC / "vendor"
 
 # Bump when the copied layout below changes, so existing builds re-vendor.
-VENDOR_LAYOUT_VERSION = "1"
+VENDOR_LAYOUT_VERSION = "2"
 
 # (source under node_modules, destination under vendor/, file name patterns to copy).
 # A pattern ending in "/" copies that whole folder.
@@ -63,6 +65,18 @@ VENDOR_FILES: list[tuple[str, str, tuple[str, ...]]] = [
         ("tex-mml-chtml.js", "input/", "output/chtml/", "ui/", "a11y/", "sre/"),
     ),
     ("mathjax", "mathjax", ("LICENSE",)),
+    # The chapters' slide decks (scripts/build_slides.py): reveal.js, its white theme with the
+    # theme's font (WOFF only: every browser that runs reveal.js 5 reads it, and the font
+    # file's other formats would triple the size), and the speaker-notes plugin.
+    ("reveal.js", "reveal.js", ("LICENSE",)),
+    ("reveal.js/dist", "reveal.js/dist", ("reveal.js", "reveal.css", "reset.css")),
+    ("reveal.js/dist/theme", "reveal.js/dist/theme", ("white.css",)),
+    (
+        "reveal.js/dist/theme/fonts/source-sans-pro",
+        "reveal.js/dist/theme/fonts/source-sans-pro",
+        ("source-sans-pro.css", "*.woff", "LICENSE"),
+    ),
+    ("reveal.js/plugin/notes", "reveal.js/plugin/notes", ("notes.js",)),
 ]
 
 # Tags whose src/href makes the browser fetch something as part of showing the page. Plain
@@ -143,7 +157,7 @@ def unpack_npm_tarball(data: bytes, destination: Path) -> None:
 def install_node_packages() -> bool:
     """Fetch the locked browser packages from the npm registry, unless already in place.
 
-    No Node.js is needed: the three tarballs that package-lock.json pins are downloaded once,
+    No Node.js is needed: the tarballs that package-lock.json pins are downloaded once,
     checked against the lock file's integrity hashes, and unpacked into node_modules/. Their
     bundles are prebuilt, so none of their own dependencies is needed. True if it fetched.
     """
@@ -242,6 +256,12 @@ def run_jupyter_book(rebuild_all: bool) -> int:
     return subprocess.run(command, cwd=ROOT).returncode
 
 
+def build_slides() -> int:
+    """Build the chapters' slide decks into the built site; return the script's exit status."""
+    # A separate process: build_slides.py imports this module for the vendoring above.
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "build_slides.py")]).returncode
+
+
 def build(rebuild_all: bool = False) -> int:
     """Vendor, build and check the book; return a process exit status."""
     start = time.perf_counter()
@@ -259,6 +279,8 @@ def build(rebuild_all: bool = False) -> int:
             file=sys.stderr,
         )
         return status
+    if build_slides() != 0:
+        return 1
     remote = find_remote_assets()
     if remote:
         print("error: these pages would load files from the internet:", file=sys.stderr)

@@ -8,7 +8,7 @@ The kit folder holds
 - ``wheels/``   a wheelhouse: the gentle-llm package and every package it needs to run the labs
   in JupyterLab, PyTorch included, plus ``constraints.txt`` pinning the PyTorch it holds;
 - ``notebooks/`` the lab notebooks with their stored outputs, ``book/`` the built HTML book
-  (when ``_build/html`` exists; it opens from the stick, no server needed);
+  with its slide decks (when ``_build/html`` exists; it opens from the stick, no server needed);
 - ``install.sh`` and ``INSTALL.md``: the one-page recipe a participant follows.
 
 Build it on a connected machine with the same operating system and Python as the laptops, or
@@ -86,7 +86,8 @@ laptop in the room.)
 
 `gentle-llm doctor` prints one PASS/FAIL line per check and, for each FAIL, the command that
 fixes it. Every lab's first cell prints the same verdict in one line. The book itself is in
-`book/index.html` (open it in a browser; no server needed), and the labs are in `notebooks/`.
+`book/index.html` (open it in a browser; no server needed), each chapter's slides in
+`book/slides/` (arrow keys move, S opens the speaker notes), and the labs are in `notebooks/`.
 """
 
 

@@ -79,5 +79,6 @@ def test_the_lock_file_names_each_package_with_its_hash(build_book) -> None:
         "@jupyter-widgets/html-manager",
         "mathjax",
         "requirejs",
+        "reveal.js",
     ]
     assert all(integrity.startswith("sha512-") for _, _, integrity in entries)

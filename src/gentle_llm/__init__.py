@@ -61,7 +61,7 @@ A. Appendix: the command line → ``cli``, ``cli_train``; the pre-flight checks 
    labs' set-up cell → ``notebook``; tests ``test_cli``, ``test_doctor``, ``test_kit``,
    ``test_colab``, ``test_book``, ``test_build_book``, ``test_glue``, ``test_page_numbers``,
    ``test_compat``, ``test_reproducible_labs``, ``test_text``, ``test_glossary``,
-   ``test_figure_alt``, ``test_instructor_guide``;
+   ``test_figure_alt``, ``test_instructor_guide``, ``test_slides``;
    figures ``plot_time_to_quality`` (the benchmarks page).
 
 Shared by every chapter → ``checks`` (the argument checks every module uses, so the lessons
