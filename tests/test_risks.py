@@ -119,3 +119,9 @@ def test_greedy_answers_on_smollm2(smollm2):
     for answer in answers:
         assert answer.confidence.mean_logprob <= 0
         assert answer.confidence.mean_entropy >= 0
+    # Grouped: one prompt given twice; each distinct prompt is answered once, in the given order.
+    grouped = greedy_answers(
+        model, tokenizer, [prompts[1], prompts[0], prompts[1]], max_new_tokens=8, group_prompts=True
+    )
+    assert [a.text for a in grouped] == [answers[1].text, answers[0].text, answers[1].text]
+    assert grouped[0] is grouped[2]

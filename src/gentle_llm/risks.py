@@ -89,18 +89,28 @@ def greedy_answers(
     prompts: Sequence[str],
     max_new_tokens: int = 24,
     batch_size: int = 16,
+    group_prompts: bool = False,
 ) -> list[Answer]:
     """Greedy answers of a ``transformers`` chat model to ``prompts``, with their confidence.
 
     Prompts are answered ``batch_size`` at a time, padded on the left so that every answer
     starts right after its prompt: on a CPU one batch costs far less than that many single
     runs. Each answer ends at the end-of-turn token or after ``max_new_tokens`` tokens.
+    With ``group_prompts=True`` each distinct prompt is answered once (greedy decoding gives
+    a prompt one answer) and batches hold prompts of similar length, so little of a batch is
+    padding; the answers still come back in the order of ``prompts``.
     """
     if isinstance(prompts, str):
         raise TypeError("prompts must be a list of strings: wrap one prompt as [prompt].")
     prompts = [checks.text(p, f"prompts[{i}]") for i, p in enumerate(prompts)]
     checks.whole_number(max_new_tokens, "max_new_tokens")
     checks.whole_number(batch_size, "batch_size")
+    if group_prompts:
+        # First-appearance order, then a stable sort: the same batches on every run.
+        distinct = sorted(dict.fromkeys(prompts), key=lambda p: len(tokenizer.encode(p)))
+        answers = greedy_answers(model, tokenizer, distinct, max_new_tokens, batch_size)
+        answered = dict(zip(distinct, answers, strict=True))
+        return [answered[p] for p in prompts]
     side, tokenizer.padding_side = tokenizer.padding_side, "left"
     answers = []
     try:
