@@ -35,6 +35,7 @@ import torch
 from torch import Tensor
 
 from gentle_llm import checks
+from gentle_llm.common import IGNORE_INDEX, sequence_logprob
 from gentle_llm.generate import _hf_cache_argument
 
 __all__ = [
@@ -179,28 +180,29 @@ def run_tool(call: ToolCall, functions: dict[str, Callable[..., Any]], timeout: 
 
 
 class _Read(NamedTuple):
-    """What the model has read: the token ids, their key/value cache and their logits."""
+    """What the model has read: the token ids, their key/value cache, the next token's scores."""
 
     ids: list[int]
     cache: Any  # a transformers Cache holding the keys and values of every id
-    logits: Tensor  # [len(ids), vocab]: the scores for the token after each id
+    last: Tensor  # [vocab]: the logits for the token after the last id
 
 
-def _read(model: Any, ids: list[int], start: _Read | None = None) -> _Read:
-    """The model's cache and logits after ``ids``, reading only what ``start`` has not read.
+def _read(model: Any, ids: list[int], start: _Read | None = None) -> tuple[_Read, Tensor]:
+    """The model's cache after ``ids``, reading only what ``start`` has not read.
 
-    ``start`` is left as it was (its cache is copied), so many texts can begin from it: this is
-    prefix caching, Chapter 7's key/value cache shared by prompts that start alike.
+    Returns it with the logits of the newly read ids [new ids, vocab]. ``start`` is left as it
+    was (its cache is copied), so many texts can begin from it: this is prefix caching,
+    Chapter 7's key/value cache shared by prompts that start alike.
     """
     if start is not None and len(start.ids) < len(ids) and ids[: len(start.ids)] == start.ids:
-        cache, new, before = copy.deepcopy(start.cache), ids[len(start.ids) :], start.logits
+        cache, new = copy.deepcopy(start.cache), ids[len(start.ids) :]
     else:
-        cache, new, before = None, ids, None
+        cache, new = None, ids
     name = _hf_cache_argument(model)
     with torch.no_grad():
         out = model(input_ids=torch.tensor([new]), use_cache=True, **{name: cache})
-    logits = out.logits[0] if before is None else torch.cat([before, out.logits[0]])
-    return _Read(list(ids), out[name], logits)
+    logits = out.logits[0]
+    return _Read(list(ids), out[name], logits[-1]), logits
 
 
 def _greedy_from(
@@ -255,13 +257,15 @@ def _constrained_call(
     def encode(text: str) -> list[int]:
         return tokenizer.encode(text, add_special_tokens=False)
 
-    before_name = _read(model, encode(prompt + '<tool_call>{"name": "'), shared)
+    before_name, _ = _read(model, encode(prompt + '<tool_call>{"name": "'), shared)
     scores, reads = [], []
     for name in tools:
-        read = _read(model, before_name.ids + encode(name + '"'), before_name)
-        places = range(len(before_name.ids) - 1, len(read.ids) - 1)
-        logprobs = torch.log_softmax(read.logits[places.start : places.stop], dim=-1)
-        scores.append(sum(float(logprobs[i, read.ids[p + 1]]) for i, p in enumerate(places)))
+        name_ids = encode(name + '"')
+        read, logits = _read(model, before_name.ids + name_ids, before_name)
+        # Every token of the name, each scored from the logits just before it (Chapter 10).
+        rows = torch.cat([before_name.last[None], logits])[None]
+        labels = torch.tensor([[IGNORE_INDEX, *name_ids]])
+        scores.append(float(sequence_logprob(rows, labels)))
         reads.append(read)
     best = max(range(len(tools)), key=scores.__getitem__)
     name, after_name = list(tools)[best], reads[best]
@@ -317,7 +321,7 @@ def run_agent(
         ]
         tokenized = [tokenizer.encode(p, add_special_tokens=False) for p in prompts]
         start = _shared_start(tokenized)
-        shared = _read(model, start) if start else None
+        shared = _read(model, start)[0] if start else None
         if constrained and step == 0:
             replies = [_constrained_call(model, tokenizer, p, schemas, shared) for p in prompts]
         else:
