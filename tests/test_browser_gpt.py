@@ -4,7 +4,10 @@ The export is checked on small random models (no training here); the committed w
 is checked against the ``cpu-quick`` preset and Tiny Shakespeare. In headless Chromium,
 gpt.js must give PyTorch's logits for the same (rounded) weights, PyTorch's greedy text, the
 sampling distributions of gentle_llm.generate, reproducible seeded sampling, and a demo that
-answers the reader; the built book page must load the weights from disk and from a server.
+answers the reader. A checkpoint trained here loads into the demo through its file input
+(checkpoint.js) and gives PyTorch's logits; files the page cannot run are refused with one
+clear sentence and leave the running model alone. The built book page must load the weights
+from disk and from a server.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import pytest
 import torch
 from browser import chromium, open_page, serve_directory
 from filelock import FileLock
+from safetensors.torch import save_file
 
+from gentle_llm.checkpoint import model_from_checkpoint, save_checkpoint
 from gentle_llm.data import char_dataset, evaluate_full, load_tinyshakespeare
 from gentle_llm.explorers import gpt as ex
 from gentle_llm.generate import SamplingConfig, generate, next_token_distribution
 from gentle_llm.model import GPT, GPTConfig
-from gentle_llm.presets import PRESETS
+from gentle_llm.presets import PRESETS, trainer_from_preset
 from gentle_llm.tokenizers import BPETokenizer, CharTokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +159,7 @@ def test_chapter_page_loads_the_weights_and_shows_the_real_code() -> None:
     assert '<script src="../tiny-gpt/tiny-gpt-weights.js"></script>' in page
     # decoding.js (shared with the sampling explorer) runs first: gpt.js needs it.
     runs = re.findall(r":file: \.\./src/gentle_llm/explorers/(\S+\.js)", page)
-    assert runs == ["decoding.js", "gpt.js"]
+    assert runs == ["decoding.js", "gpt.js", "checkpoint.js"]
     # Every excerpt shown exists once in the file it is taken from.
     shown = re.findall(
         r"```\{literalinclude\} \.\./(\S+)\n(?::\w+: .*\n)*?:start-after: (\S+)", page
@@ -364,6 +369,155 @@ def test_the_demo_answers_the_reader(js_page) -> None:
         assert demo.locator(".glm-gpt-new").inner_text() == ""
         demo.locator("textarea.glm-gpt-prompt").fill("x" * 100)
         assert "only the last 64 characters" in status.inner_text()
+    assert report.problems() == []
+
+
+# ---- your own checkpoint in the page -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def own_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A checkpoint trained here as `gentle-llm train` writes it, and files the page must refuse."""
+    folder = tmp_path_factory.mktemp("ckpt")
+    data = char_dataset()
+    # The cpu-quick recipe for a few steps: a real Trainer.save file, AdamW state and all.
+    trainer = trainer_from_preset(
+        "cpu-quick", data, steps=4, warmup_steps=1, eval_interval=4, eval_batches=1
+    )
+    trainer.fit()
+    files = {"trained": trainer.save(folder / "ckpt.safetensors")}
+    model, tok, _ = model_from_checkpoint(files["trained"])
+    # The same weights rounded to bfloat16, saved for inference only (no optimizer).
+    files["bf16"] = save_checkpoint(folder / "bf16.safetensors", model.bfloat16(), tokenizer=tok)
+    # Exact GELU and no biases (a cpu-sprint-like model), float16.
+    torch.manual_seed(1)
+    config = GPTConfig(
+        vocab_size=65, block_size=16, n_layer=1, n_head=2, n_embd=24, bias=False,
+        gelu_approximate="none",
+    )  # fmt: skip
+    files["exact"] = save_checkpoint(
+        folder / "exact.safetensors", GPT(config).half(), tokenizer=tok
+    )
+    whole = files["trained"].read_bytes()
+    files["truncated"] = folder / "truncated.safetensors"
+    files["truncated"].write_bytes(whole[: len(whole) // 2])
+    flipped = bytearray(whole)
+    flipped[len(whole) // 3] ^= 0x40  # one bit, inside the tensors
+    files["flipped"] = folder / "flipped.safetensors"
+    files["flipped"].write_bytes(bytes(flipped))
+    files["llama"] = folder / "adapter.safetensors"
+    save_file({"base_model.model.layers.0.self_attn.q_proj.lora_A.weight": torch.zeros(8, 64)},
+              str(files["llama"]), metadata={"format": "pt"})  # fmt: skip
+    small = GPT(GPTConfig(vocab_size=len(VOCAB), block_size=8, n_layer=1, n_head=1, n_embd=8))
+    files["vocab"] = save_checkpoint(
+        folder / "vocab.safetensors", small, tokenizer=CharTokenizer(VOCAB)
+    )
+    files["pt"] = folder / "model.pt"
+    torch.save(model.state_dict(), files["pt"])
+    return files
+
+
+def _load_in_demo(page, path: Path, expect: str) -> str:
+    page.locator("input.glm-gpt-file").set_input_files(str(path))
+    page.wait_for_selector(".glm-gpt[data-load='done'], .glm-gpt[data-load='refused']")
+    status = page.locator(".glm-gpt-status").inner_text()
+    assert page.locator(".glm-gpt").get_attribute("data-load") == expect, (path.name, status)
+    return status
+
+
+def _max_logit_difference(page, model: GPT, ids: list[int]) -> float:
+    js = torch.tensor(page.evaluate(_LOGITS_JS, [ids, True]), dtype=torch.float64)
+    return (js - _torch_logits(model, ids)).abs().max().item()
+
+
+_DROP_JS = """
+([bytes, name]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([new Uint8Array(bytes)], name));
+  const demo = document.querySelector(".glm-gpt");
+  demo.removeAttribute("data-load");
+  demo.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+}
+"""
+
+
+@pytest.mark.book
+def test_the_demo_runs_a_checkpoint_you_trained(js_page, own_checkpoints) -> None:
+    browser, folder = js_page
+    model, tok, meta = model_from_checkpoint(own_checkpoints["trained"])
+    assert meta["step"] == 4 and meta["optimizer_groups"] is not None
+    ids = tok.encode("ROMEO:\nWhat light through yonder window")
+    with open_page(browser, (folder / "page.html").as_uri()) as (page, report):
+        demo = page.locator(".glm-gpt")
+        assert demo.get_attribute("data-model") == "book"
+        assert page.locator("button.glm-gpt-book").is_hidden()
+        book_logits = page.evaluate(_LOGITS_JS, [ids, False])
+        _load_in_demo(page, own_checkpoints["trained"], "done")
+        assert demo.get_attribute("data-model") == "yours"
+        line = page.locator(".glm-gpt-model").inner_text()
+        assert "your model from ckpt.safetensors (step 4)" in line
+        assert "2 blocks, 4 heads, width 128" in line
+        # The file stores float32 weights, so the page runs exactly PyTorch's model.
+        assert _max_logit_difference(page, model, ids) < 1e-4
+        # The demo's controls now sample from it: greedy text is gentle_llm.generate's.
+        demo.locator(".glm-gpt-controls input").nth(0).fill("0")
+        greedy = SamplingConfig(max_new_tokens=80, temperature=0)
+        expected = tok.decode(generate(model, tok.encode("JULIET:\n"), greedy, window="halve"))
+        assert _generate_in_demo(page, "JULIET:\n", 80, seed=0) == expected
+        demo.locator(".glm-gpt-controls input").nth(0).fill("0.8")
+        assert len(_generate_in_demo(page, "JULIET:\n", 50, seed=2)) == 50
+        # bfloat16 and float16 files, exact GELU and a model without biases, one by drop.
+        for name, dropped in (("bf16", False), ("exact", True)):
+            rounded, _, _ = model_from_checkpoint(own_checkpoints[name])
+            if dropped:
+                raw = list(own_checkpoints[name].read_bytes())
+                page.evaluate(_DROP_JS, [raw, own_checkpoints[name].name])
+                page.wait_for_selector(".glm-gpt[data-load='done']")
+            else:
+                _load_in_demo(page, own_checkpoints[name], "done")
+            short = ids[-rounded.config.block_size :]
+            assert _max_logit_difference(page, rounded.float(), short) < 1e-4, name
+        assert "width 24, a context of 16" in page.locator(".glm-gpt-model").inner_text()
+        # And back to the book's model.
+        page.locator("button.glm-gpt-book").click()
+        assert demo.get_attribute("data-model") == "book"
+        assert page.evaluate(_LOGITS_JS, [ids, False]) == book_logits
+        assert page.locator("button.glm-gpt-book").is_hidden()
+    assert report.problems() == []
+
+
+# The file, and the words its one-sentence refusal must contain.
+REFUSALS = {
+    "truncated": "This checkpoint was cut short",
+    "flipped": "do not match the checksum saved with them",
+    "llama": "not a tiny GPT checkpoint",
+    "vocab": f"has a vocabulary of {len(VOCAB)} tokens, not the 65 Tiny Shakespeare characters",
+    "pt": "This file is not a safetensors checkpoint",
+}
+
+
+@pytest.mark.book
+def test_files_the_page_cannot_run_are_refused_clearly(js_page, own_checkpoints) -> None:
+    browser, folder = js_page
+    model, tok, _ = model_from_checkpoint(own_checkpoints["trained"])
+    ids = tok.encode("KING:\n")
+    with open_page(browser, (folder / "page.html").as_uri()) as (page, report):
+        _load_in_demo(page, own_checkpoints["trained"], "done")
+        for name, words in REFUSALS.items():
+            message = _load_in_demo(page, own_checkpoints[name], "refused")
+            assert words in message, (name, message)
+            assert message.count(". ") == 0 and message.endswith("."), message  # one sentence
+            status_class = page.locator(".glm-gpt-status").get_attribute("class")
+            assert "glm-gpt-error" in status_class
+            # The model loaded before still runs.
+            assert page.locator(".glm-gpt").get_attribute("data-model") == "yours"
+            assert _max_logit_difference(page, model, ids) < 1e-4, name
+        # Too large a file is refused before it is read.
+        big = page.evaluate(
+            "() => window.GentleCheckpoint.loadCheckpoint({size: 3e8}, [])"
+            ".then(() => 'loaded', (error) => error.message)"
+        )
+        assert "This file is 300 MB; the page reads checkpoints up to 200 MB" in big
     assert report.problems() == []
 
 

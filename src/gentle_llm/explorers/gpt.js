@@ -6,7 +6,8 @@
  * mirrors gentle_llm.generate (a window of block_size tokens); decoding.js, loaded first, turns
  * logits into a drawn token (temperature, top-k, top-p).
  * The weights come from a classic script that sets window.GENTLE_TINY_GPT (written by
- * scripts/export_browser_gpt.py). Numbers are JavaScript doubles; the weights are float32.
+ * scripts/export_browser_gpt.py), or from a checkpoint of your own (checkpoint.js, loaded
+ * after this file, reads it). Numbers are JavaScript doubles; the weights are float32.
  */
 (function () {
   "use strict";
@@ -132,6 +133,17 @@
   }
   // [/glm:gelu]
 
+  // nn.GELU() without the approximation, x times the normal distribution's CDF, for models
+  // trained with gelu_approximate="none". JavaScript has no erf, so this uses Abramowitz and
+  // Stegun's formula 7.1.26, within 1.5e-7 of the true value.
+  function geluExact(x) {
+    var z = Math.abs(x) / Math.SQRT2, t = 1 / (1 + 0.3275911 * z);
+    var poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 +
+      t * (-1.453152027 + t * 1.061405429))));
+    var erf = 1 - poly * Math.exp(-z * z);
+    return 0.5 * x * (1 + (x < 0 ? -erf : erf));
+  }
+
   // ---- The model -----------------------------------------------------------------------------
 
   // The keys and values of every layer for the positions seen so far (model.KVCache).
@@ -150,8 +162,10 @@
     if (!spec || spec.format !== "gentle_llm.tiny-gpt/1") {
       throw new Error("These are not tiny-GPT weights (format gentle_llm.tiny-gpt/1).");
     }
-    var w = readTensors(spec);
+    // A checkpoint of your own arrives already decoded (checkpoint.js).
+    var w = spec.weights || readTensors(spec);
     this.config = spec.config;
+    this.activation = spec.config.gelu_approximate === "none" ? geluExact : gelu;
     this.vocab = spec.vocab;
     this.about = spec.about || {};
     this.tokEmb = w["tok_emb.weight"];
@@ -245,7 +259,7 @@
     }
     linear(b.fc[0], b.fc[1], h, 0, rows, C, 4 * C, hidden, 0);
     for (i = 0; i < rows * 4 * C; i++) {
-      hidden[i] = gelu(hidden[i]);
+      hidden[i] = this.activation(hidden[i]);
     }
     linear(b.mlpProj[0], b.mlpProj[1], hidden, 0, rows, 4 * C, C, m, 0);
     for (i = 0; i < rows * C; i++) {
@@ -432,10 +446,25 @@
   function Demo(root, model) {
     this.root = root;
     this.model = model;
+    this.bookModel = model;
     this.run = null;
     this.timer = null;
     root.textContent = "";
     var c = model.config;
+
+    // Which model runs, and a way to run your own: a file input, or a file dropped on the demo.
+    var own = element("div", "glm-gpt-own");
+    this.modelLine = element("p", "glm-gpt-model");
+    own.appendChild(this.modelLine);
+    this.fileInput = element("input", "glm-gpt-file");
+    this.fileInput.type = "file";
+    this.fileInput.accept = ".safetensors";
+    field(own, "Load your own checkpoint (ckpt.safetensors), or drop it on this box",
+      this.fileInput);
+    this.bookButton = element("button", "glm-gpt-book", "Back to the book's model");
+    this.bookButton.type = "button";
+    own.appendChild(this.bookButton);
+    root.appendChild(own);
     this.prompt = element("textarea", "glm-gpt-prompt");
     this.prompt.rows = 3;
     this.prompt.value = root.getAttribute("data-prompt") || "ROMEO:\n";
@@ -497,12 +526,66 @@
     this.go.addEventListener("click", function () { self.start(); });
     this.one.addEventListener("click", function () { self.oneMore(); });
     this.stop.addEventListener("click", function () { self.halt("Stopped."); });
+    this.bookButton.addEventListener("click", function () {
+      self.use(self.bookModel, "the book's tiny GPT");
+    });
+    this.fileInput.addEventListener("change", function () {
+      if (self.fileInput.files.length) { self.load(self.fileInput.files[0]); }
+    });
+    root.addEventListener("dragover", function (event) {
+      event.preventDefault(); // without this the browser would open the file instead
+      root.classList.add("glm-gpt-dropping");
+    });
+    root.addEventListener("dragleave", function () { root.classList.remove("glm-gpt-dropping"); });
+    root.addEventListener("drop", function (event) {
+      event.preventDefault();
+      root.classList.remove("glm-gpt-dropping");
+      var files = event.dataTransfer && event.dataTransfer.files;
+      if (files && files.length) { self.load(files[0]); }
+    });
     [this.prompt, this.temperature, this.topK, this.topP].forEach(function (input) {
       input.addEventListener("input", function () { self.preview(); });
     });
     root.setAttribute("data-ready", "true");
-    this.preview();
+    this.use(model, "the book's tiny GPT");
   }
+
+  // Sample from `model` from now on; `name` says whose it is.
+  Demo.prototype.use = function (model, name) {
+    this.halt();
+    this.model = model;
+    api.model = model;
+    var c = model.config;
+    this.topK.max = c.vocab_size;
+    this.modelLine.textContent = "Running " + name + ": " + c.n_layer + " blocks, " + c.n_head +
+      " heads, width " + c.n_embd + ", a context of " + c.block_size + " characters.";
+    this.bookButton.hidden = model === this.bookModel;
+    this.root.setAttribute("data-model", model === this.bookModel ? "book" : "yours");
+    this.preview();
+  };
+
+  // Read a checkpoint file (checkpoint.js); a file the page cannot run leaves the model as it is.
+  Demo.prototype.load = function (file) {
+    var self = this, loader = window.GentleCheckpoint;
+    this.root.setAttribute("data-load", "busy");
+    this.fileInput.value = ""; // so that choosing the same file again loads it again
+    if (!loader) {
+      this.note("This page cannot read checkpoints (checkpoint.js is missing).", true);
+      this.root.setAttribute("data-load", "refused");
+      return;
+    }
+    this.halt();
+    this.note("Reading " + file.name + "\u2026", false);
+    loader.loadCheckpoint(file, this.bookModel.vocab).then(function (model) {
+      var step = model.about.step;
+      self.use(model, "your model from " + file.name + (step ? " (step " + step + ")" : ""));
+      self.root.setAttribute("data-load", "done");
+    }, function (error) {
+      self.note(error.refused ? error.message
+        : "The page could not read " + file.name + " (" + error.message + ").", true);
+      self.root.setAttribute("data-load", "refused");
+    });
+  };
 
   // The sampling settings from the form, checked the way SamplingConfig checks them.
   Demo.prototype.settings = function () {
