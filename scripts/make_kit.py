@@ -50,7 +50,7 @@ unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL
 "$VENV/bin/python" -m pip install --quiet --no-index --find-links "$KIT/wheels" \
   -c "$KIT/wheels/constraints.txt" "__REQUIREMENT__"
 export GENTLE_LLM_MIRROR="$KIT/assets" GENTLE_LLM_OFFLINE=1 HF_HUB_OFFLINE=1
-"$VENV/bin/gentle-llm" doctor ${DOCTOR_ARGS:-}
+"$VENV/bin/gentle-llm" doctor --kit "$KIT" ${DOCTOR_ARGS:-}
 echo
 echo "Ready. Each time you open a terminal for the course:"
 echo "  export GENTLE_LLM_MIRROR=\"$KIT/assets\""
@@ -163,6 +163,8 @@ def make_kit(
     book = ROOT / "_build" / "html"
     if (book / "index.html").exists():
         shutil.copytree(book, kit / "book", dirs_exist_ok=True)
+    else:  # the participants' pre-flight (doctor --kit) will say so too
+        print("warning: no built book, so the kit has no book and no slides: run `make book` first")
     if wheels:
         build_wheelhouse(kit / "wheels", platform, python_version)
     built_for = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"

@@ -107,3 +107,45 @@ def test_near_book_passes_within_the_tolerance_and_says_what_to_do_outside(
     # On a GPU the labs run other settings: nothing to compare with.
     monkeypatch.setattr(notebook, "QUICK", False)
     notebook.near_book("final loss", 9.0, 1.829, 0.03)
+
+
+def _kit(folder: Path, decks: dict[str, str]) -> Path:
+    """A small kit: two labs, a book, and the given slide decks (name -> HTML)."""
+    (folder / "notebooks").mkdir(parents=True)
+    for lab in ("01-first.ipynb", "02-second.ipynb"):
+        (folder / "notebooks" / lab).write_text("{}")
+    vendor = folder / "book" / "_static" / "vendor" / "reveal.js"
+    vendor.mkdir(parents=True)
+    (vendor / "reveal.js").write_text("")
+    (folder / "book" / "index.html").write_text("<html></html>")
+    (folder / "book" / "slides").mkdir()
+    for name, page in decks.items():
+        (folder / "book" / "slides" / name).write_text(page)
+    return folder
+
+
+DECK = '<script src="../_static/vendor/reveal.js/reveal.js"></script><a href="#/2">next</a>'
+
+
+def test_kit_check_passes_a_complete_kit(tmp_path: Path) -> None:
+    kit = _kit(tmp_path / "kit", {"01-first.html": DECK, "02-second.html": DECK})
+    checks = doctor.run_doctor(load_model=False, kit=kit)
+    assert [c.name for c in checks][-3:] == ["kit labs", "kit book", "kit slides"]
+    assert all(c.ok for c in checks[-3:]), [c.line() for c in checks[-3:]]
+
+
+def test_kit_check_names_a_missing_deck_and_a_file_a_deck_needs(tmp_path: Path) -> None:
+    broken = DECK + '<img src="figures/attention.png"><a href="https://example.org/x.png">'
+    kit = _kit(tmp_path / "kit", {"01-first.html": broken})
+    slides = doctor.check_kit(kit)[-1]
+    assert not slides.ok
+    assert "no deck for Lab 2" in slides.detail
+    assert "01-first.html needs figures/attention.png" in slides.detail
+    assert "example.org" not in slides.detail  # links off the stick are not the kit's files
+    assert "make book" in slides.fix
+
+
+def test_kit_check_fails_on_a_folder_that_is_no_kit(tmp_path: Path) -> None:
+    checks = doctor.check_kit(tmp_path)
+    assert not any(c.ok for c in checks)
+    assert "make kit" in checks[0].fix

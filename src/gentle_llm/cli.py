@@ -17,7 +17,7 @@ from gentle_llm.doctor import run_doctor
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    checks = run_doctor(load_model=args.load_model)
+    checks = run_doctor(load_model=args.load_model, kit=args.kit)
     for check in checks:
         print(check.line())
     failed = sum(not c.ok for c in checks)
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check this machine is ready for the course")
     doctor.add_argument(
         "--load-model", action="store_true", help="also load SmolLM2 (converts it once, ~30 s)"
+    )
+    doctor.add_argument(
+        "--kit", type=Path, metavar="DIR", help="also check an offline kit: labs, book, slides"
     )
     doctor.set_defaults(handler=_cmd_doctor)
 

@@ -3,6 +3,8 @@
 An instructor runs ``gentle-llm doctor`` on every laptop before a workshop: one PASS/FAIL line
 per check, and for each FAIL the command that fixes it. Each lab's setup cell runs the quick
 subset (:func:`quick_checks`: no hashing, no model loading) and prints one line about it.
+``gentle-llm doctor --kit DIR`` also checks an offline kit (:func:`check_kit`): its labs, its
+book, and a slide deck per lab whose every file is on the stick.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from importlib import metadata
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from packaging.requirements import Requirement
 from packaging.version import InvalidVersion, Version
@@ -211,8 +216,61 @@ def check_asset_present(name: str) -> Check:
     return Check(f"asset {name}", ok, detail, f"`gentle-llm assets pull {name}`")
 
 
-def run_doctor(load_model: bool) -> list[Check]:
-    """Every check, for ``gentle-llm doctor``; ``load_model`` also loads SmolLM2 (slow once)."""
+class _LocalFiles(HTMLParser):
+    """The files a page loads or links to on the same disk (``src`` and ``href``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                url = urlsplit(value)
+                if not url.scheme and not url.netloc and url.path:
+                    self.paths.add(unquote(url.path))
+
+
+def _missing_files(page: Path) -> list[str]:
+    parser = _LocalFiles()
+    parser.feed(page.read_text("utf-8"))
+    return sorted(p for p in parser.paths if not (page.parent / p).exists())
+
+
+def check_kit(kit: Path) -> list[Check]:
+    """An offline kit, as ``scripts/make_kit.py`` writes it: labs, book, and a deck per lab."""
+    rebuild = "on the connected machine: `make book`, then `make kit KIT=...` again"
+    labs = sorted((kit / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    checks = [Check("kit labs", bool(labs), f"{len(labs)} lab notebooks in {kit}", rebuild)]
+    book = kit / "book" / "index.html"
+    checks.append(
+        Check(
+            "kit book", book.exists(), "the built book" if book.exists() else f"no {book}", rebuild
+        )
+    )
+    slides = kit / "book" / "slides"
+    problems = []
+    for lab in labs:
+        decks = sorted(slides.glob(f"{lab.name[:2]}-*.html"))
+        if not decks:
+            problems.append(f"no deck for Lab {int(lab.name[:2])}")
+        for deck in decks:
+            problems += [f"{deck.name} needs {path}" for path in _missing_files(deck)]
+    detail = (
+        f"a deck per lab, every file they load is on the stick ({slides})"
+        if labs and not problems
+        else "; ".join(problems[:3])
+        + (f" and {len(problems) - 3} more" if len(problems) > 3 else "")
+    )
+    checks.append(Check("kit slides", bool(labs) and not problems, detail or "no labs", rebuild))
+    return checks
+
+
+def run_doctor(load_model: bool, kit: Path | None = None) -> list[Check]:
+    """Every check, for ``gentle-llm doctor``; ``load_model`` also loads SmolLM2 (slow once).
+
+    ``kit``: the folder of an offline kit to check as well (see :func:`check_kit`).
+    """
     checks = [check_python()]
     checks += [check_package(name, minimum) for name, minimum in declared_requirements()]
     checks += [check_device(), check_widgets(), check_jupyter(), check_memory(), check_disk()]
@@ -220,6 +278,8 @@ def run_doctor(load_model: bool) -> list[Check]:
     checks += [check_tiktoken(name) for name in ("r50k_base", "cl100k_base")]
     if load_model:
         checks.append(check_model())
+    if kit is not None:
+        checks += check_kit(kit)
     return checks
 
 
