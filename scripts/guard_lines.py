@@ -3,9 +3,12 @@
 A guard is an ``if`` whose body only raises (with any ``elif``/``else`` that only raise), or a
 whole function whose name starts with ``_check``. A one-line call of a
 :mod:`gentle_llm.checks` helper is not counted; the helpers' own guards in ``checks.py`` are.
+``raise NotYet(...)`` in ``gentle_llm.exercises`` is not a guard either: it is how an exercise
+check gives its verdict on a learner's answer, the check's result rather than a test of its
+arguments (``--with-verdicts`` counts them too, for comparison).
 The last line gives the share of guard lines in all lines. Usage::
 
-    python scripts/guard_lines.py src/gentle_llm
+    python scripts/guard_lines.py [--with-verdicts] [src/gentle_llm]
 """
 
 from __future__ import annotations
@@ -14,10 +17,25 @@ import ast
 import sys
 from pathlib import Path
 
+COUNT_VERDICTS = False
+
+
+def _is_verdict(statement: ast.Raise) -> bool:
+    """``raise NotYet(...)``: an exercise check's answer to the learner, not a guard."""
+    call = statement.exc
+    return (
+        not COUNT_VERDICTS
+        and isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "NotYet"
+    )
+
 
 def _only_raises(body: list[ast.stmt]) -> bool:
     return bool(body) and all(
-        isinstance(s, ast.Raise) or (isinstance(s, ast.If) and _is_guard(s)) for s in body
+        (isinstance(s, ast.Raise) and not _is_verdict(s))
+        or (isinstance(s, ast.If) and _is_guard(s))
+        for s in body
     )
 
 
@@ -47,4 +65,8 @@ def main(root: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "src/gentle_llm")
+    arguments = sys.argv[1:]
+    if "--with-verdicts" in arguments:
+        arguments.remove("--with-verdicts")
+        COUNT_VERDICTS = True
+    main(arguments[0] if arguments else "src/gentle_llm")

@@ -157,9 +157,9 @@ def test_committed_weights_are_the_trained_cpu_quick_model() -> None:
 def test_chapter_page_loads_the_weights_and_shows_the_real_code() -> None:
     page = CHAPTER.read_text("utf-8")
     assert '<script src="../tiny-gpt/tiny-gpt-weights.js"></script>' in page
-    # decoding.js (shared with the sampling explorer) runs first: gpt.js needs it.
+    # dom.js and decoding.js (shared with the other explorers) run first: gpt.js needs them.
     runs = re.findall(r":file: \.\./src/gentle_llm/explorers/(\S+\.js)", page)
-    assert runs == ["decoding.js", "gpt.js", "checkpoint.js"]
+    assert runs == ["dom.js", "decoding.js", "gpt.js", "checkpoint.js"]
     # Every excerpt shown exists once in the file it is taken from.
     shown = re.findall(
         r"```\{literalinclude\} \.\./(\S+)\n(?::\w+: .*\n)*?:start-after: (\S+)", page

@@ -107,6 +107,18 @@ def test_memory_table_names_the_smallest_device():
     assert set(DEVICES) == {"16 GB laptop", "24 GB GPU", "80 GB GPU"}
 
 
+def test_memory_table_leaves_room_to_run_the_model():
+    # 13.5 GB of weights fill 84 % of a 16 GB laptop: on paper only, so the table says 24 GB.
+    llama2 = [PUBLISHED["Llama 2 7B"]]
+    assert "13.5 GB (24 GB GPU)" in memory_table(llama2, ("bf16",))
+    assert "13.5 GB (16 GB laptop)" in memory_table(llama2, ("bf16",), headroom=0.0)
+    # 73.3 GB in int8 would leave an 80 GB GPU 7 GB for everything else: none fits.
+    assert "73.3 GB (none)" in memory_table([PUBLISHED["Llama 2 70B"]], ("int8",))
+    for bad in (1.0, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="headroom"):
+            memory_table(llama2, ("bf16",), headroom=bad)
+
+
 def test_shape_checks():
     with pytest.raises(ValueError, match="must divide"):
         ModelShape("bad", 2, 30, 4, 4, 10, 10, 100, "test")

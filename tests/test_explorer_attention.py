@@ -55,7 +55,7 @@ def test_subset_of_layers_and_heads() -> None:
 def test_markup_in_tokens_and_title_cannot_break_out() -> None:
     tokens = ["</script><script>alert(1)</script>", "&amp;", "<!--"]
     page = ex.head_view_html(tokens, _weights(T=3), title='<i>"x"</i> & co')
-    assert page.count("<script") == 2  # the data block and our own code, nothing else
+    assert page.count("<script") == 3  # the data block, dom.js and our own code, nothing else
     assert "alert(1)</script>" not in page
     assert "<!--" not in page
     assert "&lt;i&gt;&quot;x&quot;&lt;/i&gt; &amp; co" in page

@@ -89,8 +89,9 @@ def test_payload_and_markup() -> None:
     # Whitespace is made visible, as in Chapter 2's token explorer.
     assert _payload(ex.sampling_html(marked))["prompts"][0]["labels"] == ["·Paris", "↵", "<b>&"]
     assert data["start"] == {"temperature": 0.7, "top_k": 5, "top_p": 1.0, "seed": 3}
-    # the data block, decoding.js (shared with the tiny GPT) and our own code, nothing else
-    assert page.count("<script") == 3
+    # the data block, dom.js and decoding.js (shared with the other explorers) and our own
+    # code, nothing else
+    assert page.count("<script") == 4
     assert "&lt;i&gt;t&lt;/i&gt; &amp; co" in page
     assert "http://" not in page and "https://" not in page
     assert "mathjax_ignore" in page

@@ -42,6 +42,7 @@ from gentle_llm.moe import MoEMLP, active_parameters
 __all__ = [
     "BITS_PER_WEIGHT",
     "DEVICES",
+    "HEADROOM",
     "PUBLISHED",
     "PUBLISHED_VARIANTS",
     "ModelShape",
@@ -63,6 +64,9 @@ BITS_PER_WEIGHT = {
 }
 # Round, illustrative sizes of common memories, in bytes (1 GB = 10^9 B).
 DEVICES = {"16 GB laptop": 16e9, "24 GB GPU": 24e9, "80 GB GPU": 80e9}
+# The share of a device's memory that ``memory_table`` keeps free of weights: a rule of thumb
+# for the cache, the activations, the framework and (on a laptop) everything else running.
+HEADROOM = 0.2
 
 
 @dataclass(frozen=True)
@@ -392,13 +396,19 @@ def memory_table(
     devices: dict[str, float] | None = None,
     *,
     active: bool = False,
+    headroom: float = HEADROOM,
 ) -> str:
-    """A Markdown table of weight memory per model and precision; each cell also names the
-    smallest of ``devices`` it fits in (or "none"). ``active=True`` adds a column of the
-    parameters each token uses (a mixture of experts holds all, computes with these)."""
+    """A Markdown table of weight memory per model and precision (Chapter 9).
+
+    Each cell also names the smallest of ``devices`` that holds the weights with ``headroom``
+    (a share of its memory) left for the key/value cache, the activations and the system, or
+    "none". ``active=True`` adds a column of the parameters each token uses (a mixture of
+    experts holds all, computes with these).
+    """
     devices = DEVICES if devices is None else devices
     for precision in precisions:
         checks.one_of(precision, "precision", BITS_PER_WEIGHT)
+    checks.number(headroom, "headroom", low=0.0, high=1.0, high_open=True, hint="0.2 is 20 %.")
     counts = "Parameters | Active" if active else "Parameters"
     head = f"| Model | {counts} | " + " | ".join(precisions) + " |"
     rows = [head, "|" + " --- |" * (len(precisions) + 2 + active)]
@@ -406,9 +416,11 @@ def memory_table(
         cells = []
         for precision in precisions:
             size = weight_bytes(shape.parameters, precision)
-            # The smallest device that holds it, so the table reads "fits a laptop".
+            # The smallest device that holds it and still has room to run it.
             fits = [
-                name for name, room in sorted(devices.items(), key=lambda d: d[1]) if size <= room
+                name
+                for name, room in sorted(devices.items(), key=lambda d: d[1])
+                if size <= (1 - headroom) * room
             ]
             where = fits[0] if fits else "none"
             cells.append(f"{human_bytes(size)} ({where})")

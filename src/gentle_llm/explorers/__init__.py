@@ -37,3 +37,17 @@ def script_json(payload: object, *, ascii_only: bool = True) -> str:
     """
     text = json.dumps(payload, ensure_ascii=ascii_only, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def bound_script(uid: str, name: str) -> str:
+    """The ``<script>`` elements that run the explorer file ``name`` on the box ``uid`` only.
+
+    ``dom.js`` (what every explorer does with the page) comes first; the explorer's own code
+    runs inside a function that receives its box as ``root``, so several explorers on one page
+    never touch each other.
+    """
+    return (
+        f"<script>{static_file('dom.js')}</script>"
+        f'<script>(function () {{ var root = document.getElementById("{uid}"); '
+        f"if (!root) {{ return; }}\n{static_file(name)}\n}})();</script>"
+    )

@@ -1,10 +1,10 @@
 // Head view for attention weights (Chapter 4). Runs with no kernel: the weights travel with
 // the page as JSON. Python wraps this body in a function that receives `root`, the explorer's
 // outer <div>, so several explorers on one page never touch each other.
-var dataNode = root.querySelector("script.glm-data");
-if (!dataNode || root.getAttribute("data-ready") === "1") { return; }
-root.setAttribute("data-ready", "1");
-var data = JSON.parse(dataNode.textContent);
+var dom = window.GentleDom;  // dom.js, shared by every explorer
+var el = dom.element;
+if (!root.querySelector("script.glm-data") || !dom.startOnce(root)) { return; }
+var data = dom.readData(root, "script.glm-data");
 var tokens = data.tokens;
 var T = tokens.length;
 var state = { layer: 0, head: 0, sel: T - 1, hover: -1 };
@@ -21,13 +21,6 @@ function colour(w) {
   var g = Math.round(255 + (48 - 255) * w);
   var b = Math.round(255 + (107 - 255) * w);
   return "rgb(" + r + "," + g + "," + b + ")";
-}
-
-function el(tag, cls, text) {
-  var node = document.createElement(tag);
-  if (cls) { node.className = cls; }
-  if (text !== undefined) { node.textContent = text; }
-  return node;
 }
 
 function quoted(i) { return "\u201c" + tokens[i] + "\u201d"; }
@@ -148,7 +141,5 @@ function render() {
   paintStrip();
 }
 
-var fallback = root.querySelector(".glm-fallback");
-if (fallback) { fallback.parentNode.removeChild(fallback); }
-root.querySelector(".glm-body").style.display = "";
+dom.reveal(root);
 render();

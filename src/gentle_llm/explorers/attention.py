@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from gentle_llm import checks
-from gentle_llm.explorers import element_id, script_json, static_file
+from gentle_llm.explorers import bound_script, element_id, script_json, static_file
 
 __all__ = ["attention_array", "head_view_html", "show_head_view", "token_label"]
 
@@ -131,8 +131,7 @@ def head_view_html(
         "look at. Darker blue means more attention; each row sums to 1. Hover a cell for its "
         "value.</div></div>"
         f'<script type="application/json" class="glm-data">{data}</script>'
-        f'<script>(function () {{ var root = document.getElementById("{uid}"); '
-        f"if (!root) {{ return; }}\n{static_file('attention.js')}\n}})();</script>"
+        f"{bound_script(uid, 'attention.js')}"
         "</div>"
     )
 

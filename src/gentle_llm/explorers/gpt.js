@@ -417,12 +417,7 @@
     return ch;
   }
 
-  function element(tag, className, text) {
-    var el = document.createElement(tag);
-    if (className) { el.className = className; }
-    if (text !== undefined) { el.textContent = text; }
-    return el;
-  }
+  var element = window.GentleDom.element;  // dom.js, shared by every explorer
 
   function field(parent, label, input, note) {
     var wrap = element("label", "glm-gpt-field");

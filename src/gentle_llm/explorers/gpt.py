@@ -156,8 +156,8 @@ def config_dict(config: GPTConfig) -> dict[str, Any]:
 
 
 def standalone_page_html(weights_src: str, *, title: str = "Tiny GPT") -> str:
-    """A whole HTML page with the demo: gpt.css, decoding.js, gpt.js and checkpoint.js inlined,
-    the weights from a file.
+    """A whole HTML page with the demo (gpt.css, dom.js, decoding.js, gpt.js and checkpoint.js
+    inlined), the weights from a file.
 
     ``weights_src`` is the address of the weights script relative to the page. The book's
     page loads the same files in the same order; tests and the benchmark use this page.
@@ -169,6 +169,7 @@ def standalone_page_html(weights_src: str, *, title: str = "Tiny GPT") -> str:
         '<div class="glm-gpt mathjax_ignore tex2jax_ignore">'
         '<p class="glm-gpt-fallback">The live model needs JavaScript.</p></div>'
         f'<script src="{html.escape(weights_src)}"></script>'
+        f"<script>{static_file('dom.js')}</script>"
         f"<script>{static_file('decoding.js')}</script>"
         f"<script>{static_file('gpt.js')}</script>"
         f"<script>{static_file('checkpoint.js')}</script></body></html>"

@@ -4,10 +4,10 @@
 // the tiny GPT of Chapter 6) reshapes the distribution as
 // gentle_llm.generate.next_token_distribution does and draws as
 // gentle_llm.explorers.sampling.draw_tokens does.
-var dataNode = root.querySelector("script.glm-data");
-if (!dataNode || root.getAttribute("data-ready") === "1") { return; }
-root.setAttribute("data-ready", "1");
-var data = JSON.parse(dataNode.textContent);
+var dom = window.GentleDom;  // dom.js, shared by every explorer
+var el = dom.element;
+if (!root.querySelector("script.glm-data") || !dom.startOnce(root)) { return; }
+var data = dom.readData(root, "script.glm-data");
 var state = {
   prompt: 0,
   temperature: data.start.temperature,
@@ -15,13 +15,6 @@ var state = {
   topP: data.start.top_p,
   seed: data.start.seed
 };
-
-function el(tag, cls, text) {
-  var node = document.createElement(tag);
-  if (cls) { node.className = cls; }
-  if (text !== undefined) { node.textContent = text; }
-  return node;
-}
 
 var decoding = window.GentleDecoding; // decoding.js, included before this explorer
 
@@ -127,7 +120,5 @@ function render() {
     "explorer renormalises over them. A bar across the whole track would be probability 1.";
 }
 
-var fallback = root.querySelector(".glm-fallback");
-if (fallback) { fallback.parentNode.removeChild(fallback); }
-root.querySelector(".glm-body").style.display = "";
+dom.reveal(root);
 render();

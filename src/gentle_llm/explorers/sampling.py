@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from gentle_llm import checks
-from gentle_llm.explorers import element_id, script_json, static_file
+from gentle_llm.explorers import bound_script, element_id, script_json, static_file
 from gentle_llm.explorers.tokens import visible_whitespace
 from gentle_llm.generate import SamplingConfig, next_token_distribution
 
@@ -215,8 +215,7 @@ def sampling_html(
         '<div class="glm-note"></div></div>'
         f'<script type="application/json" class="glm-data">{data}</script>'
         f"<script>{static_file('decoding.js')}</script>"
-        f'<script>(function () {{ var root = document.getElementById("{uid}"); '
-        f"if (!root) {{ return; }}\n{static_file('sampling.js')}\n}})();</script>"
+        f"{bound_script(uid, 'sampling.js')}"
         "</div>"
     )
 

@@ -7,8 +7,8 @@
 // ones step by step, so the ids are the same: split the text with the tokenizer's regex,
 // write each chunk as UTF-8 bytes, merge by rank. Reader text only ever goes into
 // textContent, never into HTML.
-if (root.getAttribute("data-ready") === "1") { return; }
-root.setAttribute("data-ready", "1");
+var dom = window.GentleDom;  // dom.js, shared by every explorer
+if (!dom.startOnce(root)) { return; }
 
 function show(token, pin) {
   var block = token.closest(".gllm-block");
@@ -31,9 +31,8 @@ root.addEventListener("mouseover", function (event) {
   if (token) { show(token, false); }
 });
 
-var dataNode = root.querySelector("script.gllm-data");
-if (!dataNode) { return; }
-var data = JSON.parse(dataNode.textContent);
+var data = dom.readData(root, "script.gllm-data");
+if (!data) { return; }
 
 // ---- splitting text into chunks ---------------------------------------------------------
 // The GPT-2 and GPT-4 split patterns of gentle_llm.tokenizers, rewritten for JavaScript:
@@ -227,8 +226,7 @@ function visible(piece) {
 }
 
 function tokenSpan(piece, id, i, n) {
-  var span = document.createElement("span");
-  span.className = "gllm-t";
+  var span = dom.element("span", "gllm-t");
   span.setAttribute("data-i", String(i));
   span.setAttribute("data-id", String(id));
   var where = "token " + (i + 1) + " of " + n + ", id " + id;
@@ -240,9 +238,7 @@ function tokenSpan(piece, id, i, n) {
     if (marker === undefined) {
       span.appendChild(document.createTextNode(c));
     } else {
-      var ws = document.createElement("span");
-      ws.className = "gllm-ws";
-      ws.textContent = marker;
+      var ws = dom.element("span", "gllm-ws", marker);
       ws.style.color = "#999";
       span.appendChild(ws);
     }

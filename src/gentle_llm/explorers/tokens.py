@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 
 from gentle_llm import checks
-from gentle_llm.explorers import element_id, script_json, static_file
+from gentle_llm.explorers import bound_script, element_id, script_json, static_file
 from gentle_llm.tokenizers import (
     GPT2_SPLIT_PATTERN,
     GPT4_SPLIT_PATTERN,
@@ -166,8 +166,7 @@ def _wrap(body: str, seed: str) -> str:
     return (
         f'<div class="gllm-tokens tex2jax_ignore mathjax_ignore" id="{uid}">'
         f"<style>{static_file('tokens.css')}</style>{body}"
-        f'<script>(function () {{ var root = document.getElementById("{uid}"); '
-        f"if (!root) {{ return; }}\n{static_file('tokens.js')}\n}})();</script></div>"
+        f"{bound_script(uid, 'tokens.js')}</div>"
     )
 
 
