@@ -159,12 +159,16 @@ def word_groups() -> None:
     result = pca(vectors, 2)
     coords = result.coords.tolist()
 
-    fig, ax = plt.subplots(figsize=(8.4, 6.6))
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"]
     point_colours = [
         c for c, members in zip(colours, GROUPS.values(), strict=True) for _ in members
     ]
     label_colours = [DARK[c] for c in point_colours]
+    # The whole map on top; below it, the two crowded spots enlarged, each with its own axes
+    # (an inset drawn over the map would seem to sit on the map's scale).
+    fig = plt.figure(figsize=(8.4, 9.6), layout="constrained")
+    grid = fig.add_gridspec(2, 2, height_ratios=(1.25, 1))
+    ax = fig.add_subplot(grid[0, :])
     start = 0
     for (name, members), colour in zip(GROUPS.items(), colours, strict=True):
         points = result.coords[start : start + len(members)]
@@ -173,44 +177,50 @@ def word_groups() -> None:
     xs, ys = result.coords[:, 0], result.coords[:, 1]
     x_pad = 0.08 * float(xs.max() - xs.min())
     ax.set_xlim(float(xs.min()) - x_pad, float(xs.max()) + x_pad)
-    ax.set_ylim(float(ys.min()) - 1.4, float(ys.max()) + 0.2)  # room below for the inset
-    ax.legend(loc="upper right", fontsize=LABEL_SIZE)
+    ax.set_ylim(float(ys.min()) - 0.25, float(ys.max()) + 0.25)
+    ax.legend(loc="lower right", fontsize=LABEL_SIZE)
     share = result.explained_variance_ratio.sum().item()
     ax.set_xlabel("first principal component")
     ax.set_ylabel("second principal component")
     ax.set_title(f"SmolLM2 token embeddings, 576 numbers -> 2 (keeps {share:.0%} of the spread)")
 
-    # Verbs and animals crowd one spot: label them in an enlarged inset, the rest in place.
-    crowded = {i for i, w in enumerate(words) if w in GROUPS["verbs"] + GROUPS["animals"]}
-    inset = ax.inset_axes((0.3, 0.025, 0.68, 0.37))
-    for i in sorted(crowded):
-        inset.scatter(*coords[i], color=point_colours[i], s=30, zorder=3)
-    cx = [coords[i][0] for i in crowded]
-    cy = [coords[i][1] for i in crowded]
-    inset.set_xlim(min(cx) - 0.12, max(cx) + 0.12)
-    inset.set_ylim(min(cy) - 0.12, max(cy) + 0.3)  # room at the top for its note
-    inset.set_xticks([])
-    inset.set_yticks([])
-    inset.text(
-        0.02,
-        0.96,
-        "the grey box, enlarged:\nverbs and animals",
-        transform=inset.transAxes,
-        va="top",
-        fontsize=LABEL_SIZE,
-        color="#444",
-    )
-    zoom = ax.indicate_inset_zoom(inset, edgecolor="#666")
-    for line in zoom.connectors:  # they would cut through the country labels
-        line.set_visible(False)
-    place_labels(
-        inset,
-        [tuple(coords[i]) for i in sorted(crowded)],
-        [words[i].strip() for i in sorted(crowded)],
-        [label_colours[i] for i in sorted(crowded)],
-        fontsize=LABEL_SIZE,
-    )
-    rest = [i for i in range(len(words)) if i not in crowded]
+    spots = [
+        ("countries", GROUPS["countries"], grid[1, 0]),
+        ("verbs and animals", GROUPS["verbs"] + GROUPS["animals"], grid[1, 1]),
+    ]
+    enlarged = set()
+    for letter, (title, members, place) in zip("AB", spots, strict=True):
+        chosen = [i for i, w in enumerate(words) if w in members]
+        enlarged.update(chosen)
+        cx = [coords[i][0] for i in chosen]
+        cy = [coords[i][1] for i in chosen]
+        box = (min(cx) - 0.08, max(cx) + 0.08, min(cy) - 0.08, max(cy) + 0.08)
+        ax.add_patch(
+            plt.Rectangle(
+                (box[0], box[2]),
+                box[1] - box[0],
+                box[3] - box[2],
+                fill=False,
+                edgecolor="#888",
+                lw=1.0,
+            )
+        )
+        ax.text(box[0], box[3] + 0.04, letter, fontsize=LABEL_SIZE, color="#444", weight="bold")
+        panel = fig.add_subplot(place)
+        for i in chosen:
+            panel.scatter(*coords[i], color=point_colours[i], s=30, zorder=3)
+        panel.set_xlim(box[0] - 0.12, box[1] + 0.12)
+        panel.set_ylim(box[2] - 0.12, box[3] + 0.12)
+        panel.set_title(f"{letter}: {title}, enlarged", fontsize=LABEL_SIZE + 1)
+        panel.tick_params(labelsize=LABEL_SIZE)
+        place_labels(
+            panel,
+            [tuple(coords[i]) for i in chosen],
+            [words[i].strip() for i in chosen],
+            [label_colours[i] for i in chosen],
+            fontsize=LABEL_SIZE,
+        )
+    rest = [i for i in range(len(words)) if i not in enlarged]
     place_labels(
         ax,
         [tuple(coords[i]) for i in rest],

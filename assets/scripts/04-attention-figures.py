@@ -174,14 +174,15 @@ def softmax_saturation() -> None:
     for ax, (name, scores) in zip(axes, rows, strict=True):
         weights = scores.softmax(-1)
         ax.bar(range(n_keys), weights, color=BLUE)
-        for j, (s, w) in enumerate(zip(scores, weights, strict=True)):
-            ax.text(j, float(w) + 0.02, f"{float(s):.1f}", ha="center", fontsize=9, color="#57606a")
-        ax.set(xlabel="key", ylim=(0, 1.14))
+        # Each key's score under its number: above a bar of height 0 it would sit on the axis.
+        shown = [f"{s:.0f}" if abs(s) >= 10 else f"{s:.1f}" for s in scores.tolist()]
+        labels = [f"{j}\n{score}".replace("-", "\u2212") for j, score in enumerate(shown)]
+        ax.set_xticks(range(n_keys), labels, fontsize=9)
+        ax.set(xlabel="key, and its score", ylim=(0, 1.08))
         ax.set_title(name, fontsize=10.5)
-        ax.set_xticks(range(n_keys))
     axes[0].set_ylabel("attention weight")
     fig.suptitle(
-        f"The same 8 random keys and query, vectors of size d = {d} (score above each bar)",
+        f"The same 8 random keys and query, vectors of size d = {d}",
         fontsize=10.5,
     )
     fig.savefig(FIGURES / "04-softmax-saturation.png", **SAVE)

@@ -77,13 +77,20 @@ def main() -> None:
     rows = range(len(TOKENS))
 
     # 1 and 2: logits, as distances below the largest, before and after the temperature.
-    for ax, values, title in (
-        (a1, [z - top for z in LOGITS], "1. The model's logits"),
-        (a2, [s - scaled[0] for s in scaled], f"2. Divide by temperature {TEMPERATURE}"),
+    # After panel 1 the values are logits divided by T, and the axis says so.
+    scaled_label = f"logit / {TEMPERATURE}, minus the largest"
+    for ax, values, title, label in (
+        (a1, [z - top for z in LOGITS], "1. The model's logits", "logit minus the largest"),
+        (
+            a2,
+            [s - scaled[0] for s in scaled],
+            f"2. Divide by temperature {TEMPERATURE}",
+            scaled_label,
+        ),
     ):
         ax.scatter(values, rows, s=46, color=KEPT, zorder=3)
         ax.set_xlim(-1.35, 0.12)
-        ax.set_xlabel("logit minus the largest", fontsize=10.5)
+        ax.set_xlabel(label, fontsize=10.5)
         ax.set_title(title, fontsize=11.5, loc="left")
         _token_axis(ax, labels=ax is a1)
     a1.text(
@@ -99,7 +106,7 @@ def main() -> None:
     # 3: top-k keeps the k largest; the rest become minus infinity.
     a3.scatter([s - scaled[0] for s in scaled[:TOP_K]], range(TOP_K), s=46, color=KEPT, zorder=3)
     a3.set_xlim(-1.35, 0.12)
-    a3.set_xlabel("logit minus the largest", fontsize=10.5)
+    a3.set_xlabel(scaled_label, fontsize=10.5)
     a3.set_title(f"3. Keep the top k = {TOP_K}", fontsize=11.5, loc="left")
     _token_axis(a3, labels=False)
     _removed(a3, range(TOP_K, len(TOKENS)), -1.3)

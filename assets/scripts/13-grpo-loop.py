@@ -73,7 +73,9 @@ def main() -> None:
             color=colour,
         )
         arrow(ax, (6.6, y), (7.0, y), lw=1.2)
-        ax.text(7.95, y, f"A = {a:+.2f}", ha="center", va="center", fontsize=10.5, color=colour)
+        advantage = f"A = {a:+.2f}".replace("-", "\u2212")  # a minus sign, not a hyphen
+        ax.text(7.95, y, advantage, ha="center", va="center", fontsize=10.5, color=colour)
+        ax.plot([8.45, 8.62], [y, y], color="#1f2933", lw=1.2)
     arrow(ax, (1.75, 2.2), (2.4, 2.2), lw=1.4)
 
     box(ax, 8.95, 0.95, 1.0, 2.35, "#fff3e0")
@@ -91,7 +93,10 @@ def main() -> None:
         ]
     ):
         ax.text(9.42, 2.78 - j * 0.23, line, ha="center", va="top", fontsize=10, color="#323f4b")
-    arrow(ax, (8.75, 2.1), (8.92, 2.1), lw=1.4)
+    # Every advantage feeds the one update: a bracket joins the column to its arrow.
+    rows_y = [2.95 - i * 0.62 for i in range(len(ANSWERS))]
+    ax.plot([8.62, 8.62], [rows_y[-1], rows_y[0]], color="#1f2933", lw=1.2)
+    arrow(ax, (8.62, 2.1), (8.92, 2.1), lw=1.4)
     ax.text(
         5.0,
         0.45,

@@ -97,7 +97,7 @@ def _rag(ax, top):
     _text(ax, 7.125, 7.76, "top 3 chunks", color=INK, weight="bold")
     _text(ax, 7.125, 7.5, "as sources")
     for i, source in enumerate(["[1] …", "[2] … 4.50 pm", "[3] …"]):
-        y = 7.05 - i * 0.32
+        y = 7.12 - i * 0.3  # the third row stays inside the box (bottom at 6.35)
         box(ax, 6.42, y - 0.12, 1.41, 0.24, "#ffffff", lw=1.0)
         _text(
             ax,
