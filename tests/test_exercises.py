@@ -121,6 +121,9 @@ def test_slips_of_type_and_units_get_their_own_message(capsys: pytest.CaptureFix
     assert "a whole number" in verdict("lab5.gpt2-params", 124_439_808.5)
     assert "factor of about 1,000" in verdict("lab5.gpt2-params", 124_439_808_000)
     assert "came out as nan" in verdict("lab5.loss-meaning", float("nan"))
+    # A function that printed instead of returning hands over None: say so, and what to pass.
+    assert "print, not return" in verdict("lab5.gpt2-params", None)
+    assert "GPT-2 small's parameter count" in verdict("lab5.gpt2-params", None)
     check_exercise("lab5.gpt2-params", 124_439_808)
     check_exercise("lab5.gpt2-params", 1)
     assert capsys.readouterr().out.splitlines() == [

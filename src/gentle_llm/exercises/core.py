@@ -9,8 +9,8 @@ passes their own answer (a number, a letter, a function they wrote)::
 and reads one line: ``Right: lab5.gpt2-params.`` or ``Not yet (lab5.gpt2-params): ...`` with
 what is wrong and where to look (``verdict`` returns the same as a value). The hidden
 solution cell of each exercise ends with the same call, so running a lab proves that its
-solutions pass their checks. The instructor guide lists
-the names per lab; the checks of Lab N live in ``gentle_llm.exercises.labNN``.
+solutions pass their checks. Each exercise's text gives its name; the checks of Lab N live
+in ``gentle_llm.exercises.labNN``.
 
 A check is a function that returns nothing when the answer is right and raises ``NotYet`` with
 a message otherwise. The helpers below (``number``, ``near``, ``whole``, ``count``, ``pair``,
@@ -67,7 +67,7 @@ _EXERCISES: dict[str, Exercise] = {}
 
 
 def exercise(name: str, expects: str) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
-    """Register ``check`` under ``name``; ``expects`` says what to pass (shown on a type slip)."""
+    """Register ``check`` under ``name``; ``expects`` says what to pass (shown for ``None``)."""
     if not NAME.fullmatch(name):
         raise ValueError(f"exercise names look like 'lab5.gpt2-params', not {name!r}")
     if name in _EXERCISES:
@@ -97,8 +97,11 @@ def verdict(name: str, answer: Any) -> str | None:
             else "Names look like 'lab5.gpt2-params': the exercise's text gives its name."
         )
         raise ValueError(f"There is no exercise called {name!r}. {where}")
+    entry = _EXERCISES[name]
+    if answer is None:  # most often a function that printed its result instead of returning it
+        return f"the answer is None (did a function print, not return?). Pass {entry.expects}."
     try:
-        _EXERCISES[name].check(answer)
+        entry.check(answer)
     except NotYet as problem:
         return str(problem)
     return None
