@@ -12,6 +12,7 @@ from gentle_llm.ratings import (
     fit_bradley_terry,
     fit_ratings,
     simulate_battles,
+    win_probability,
     wins_matrix,
 )
 
@@ -92,3 +93,9 @@ def test_rating_errors():
         fit_ratings([("a", "b"), ("b", "a")], anchor="z")
     with pytest.raises(ValueError, match="at least two models"):
         simulate_battles([1000.0], 10)
+
+
+def test_win_probability_is_the_elo_curve() -> None:
+    assert win_probability(0.0) == 0.5
+    assert abs(win_probability(400.0) - 10 / 11) < 1e-12  # 10-to-1 odds at a 400-point lead
+    assert abs(win_probability(-150.0) + win_probability(150.0) - 1) < 1e-12

@@ -35,6 +35,7 @@ __all__ = [
     "fit_bradley_terry",
     "fit_ratings",
     "simulate_battles",
+    "win_probability",
     "wins_matrix",
 ]
 
@@ -62,6 +63,11 @@ class Ratings:
         return "\n".join(rows)
 
 
+def win_probability(lead: float | np.ndarray) -> float | np.ndarray:
+    """How often a model ``lead`` Elo points ahead wins a vote (Chapter 10): 10-to-1 at 400."""
+    return 1 / (1 + 10 ** (-lead / 400))
+
+
 def simulate_battles(
     ratings: Sequence[float] | Mapping[str, float], n: int, seed: int = 0
 ) -> list[tuple[int, int]] | list[tuple[str, str]]:
@@ -80,7 +86,7 @@ def simulate_battles(
     first = rng.integers(0, len(values), n)
     # A second model different from the first: shift by 1 .. k-1 places, around the circle.
     second = (first + rng.integers(1, len(values), n)) % len(values)
-    p_first = 1 / (1 + 10 ** ((values[second] - values[first]) / 400))
+    p_first = win_probability(values[first] - values[second])
     first_wins = rng.random(n) < p_first
     winners = np.where(first_wins, first, second).tolist()
     losers = np.where(first_wins, second, first).tolist()

@@ -5,13 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from gentle_llm.deploy import DEVICES, PUBLISHED, kv_cache_bytes, weight_bytes
 from gentle_llm.exercises.core import NotYet, choice, count, exercise, number, pair, whole
 
 N_REVIEWS = 8
-GPU_BYTES = 24e9  # a 24 GB GPU
-LLAMA3_8B_PARAMETERS = 8_030_261_248
-LLAMA2_7B_PARAMETERS = 6_738_415_616
-INT4_BITS = 4.5  # 4 bits a weight and a float16 scale per 32 weights
+GPU_BYTES = DEVICES["24 GB GPU"]
 GROUP_SIZES = (128, 64, 32, 16)
 SCALE_BITS = 16  # one float16 scale per group
 
@@ -41,11 +39,12 @@ def _conversations(weights: float, per_conversation: float, gpu: float = GPU_BYT
 @exercise("lab9.cache-conversations", "a pair: (conversations for Llama 3 8B, for Llama 2 7B)")
 def cache_conversations(answer: Any) -> None:
     pair(answer, "pass a pair of whole numbers: (Llama 3 8B's conversations, Llama 2 7B's).")
-    llama3_weights = LLAMA3_8B_PARAMETERS * INT4_BITS / 8
-    llama2_weights = LLAMA2_7B_PARAMETERS * INT4_BITS / 8
-    # 2 (key and value) x 32 layers x kv heads x head size 128 x 2 bytes, for each token
-    llama3_cache = 2 * 32 * 8 * 128 * 2 * 8_192
-    llama2_cache = 2 * 32 * 32 * 128 * 2 * 4_096
+    # Chapter 9's calculator: int4 weights at 4.5 bits each, a 16-bit cache.
+    llama3_shape, llama2_shape = PUBLISHED["Llama 3 8B"], PUBLISHED["Llama 2 7B"]
+    llama3_weights = weight_bytes(llama3_shape.parameters, "int4")
+    llama2_weights = weight_bytes(llama2_shape.parameters, "int4")
+    llama3_cache = kv_cache_bytes(llama3_shape, 8_192)
+    llama2_cache = kv_cache_bytes(llama2_shape, 4_096)
     llama3, llama2 = (
         _conversations(llama3_weights, llama3_cache),
         _conversations(llama2_weights, llama2_cache),

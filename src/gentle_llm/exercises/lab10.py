@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from gentle_llm.exercises.core import NotYet, choice, exercise, near, number, pair, whole
+from gentle_llm.ratings import win_probability
 
 QUESTIONS_FOR_10_POINTS = 320  # the smallest n whose Wilson interval around 70 % is <= 0.10 wide
 WALD_QUESTIONS = 323  # the same with the textbook interval p +- 1.96 sqrt(p (1 - p) / n)
@@ -15,10 +16,6 @@ ATLAS_BEAT_GALE, GALE_BEAT_ATLAS = 116, 32
 ATLAS_ALL_WINS_SHARE = 0.668  # Atlas's wins over every opponent, as a share of its games
 FITTED_GAP = 191.6  # Atlas minus Gale, fit_ratings(..., seed=0)
 TRUE_GAP = 1250 - 1040
-
-
-def _elo_share(gap: float) -> float:
-    return 1 / (1 + 10 ** (-gap / 400))
 
 
 TOO_WIDE = (
@@ -54,7 +51,7 @@ def atlas_vs_gale(answer: Any) -> None:
     predicted = number(answer[0], "the predicted share")
     observed = number(answer[1], "the observed share")
     expected_observed = ATLAS_BEAT_GALE / (ATLAS_BEAT_GALE + GALE_BEAT_ATLAS)
-    expected_predicted = _elo_share(FITTED_GAP)
+    expected_predicted = win_probability(FITTED_GAP)
     if math.isclose(predicted, expected_observed, abs_tol=0.002) and math.isclose(
         observed, expected_predicted, rel_tol=0.015
     ):
@@ -70,7 +67,7 @@ def atlas_vs_gale(answer: Any) -> None:
             "that is Gale's share: the rating gap is Atlas's minus Gale's, so Atlas, the"
             " stronger model, should win more than half.": lambda v: v < 0.5,
             "that prediction uses the true ratings (TRUE); the exercise asks what the fitted"
-            " ratings (ratings.elo) predict.": lambda v: abs(v - _elo_share(TRUE_GAP)) < 0.005,
+            " ratings (ratings.elo) predict.": lambda v: abs(v - win_probability(TRUE_GAP)) < 0.005,
             "the Elo scale uses powers of 10: 1 / (1 + 10^(-gap/400)), not"
             " e^(-gap/400).": lambda v: abs(v - 1 / (1 + math.exp(-FITTED_GAP / 400))) < 0.01,
         },
