@@ -14,6 +14,9 @@ WRONG = [
     ("lab5.router-gradient", {1: 0.01, 2: 0.01}, "aux_loss_coef=0.0"),
     ("lab5.router-gradient", {1: 0.0, 2: 0.0}, "backward()"),
     ("lab5.router-gradient", [0.0, 0.01], "keys 1 and 2"),
+    ("lab5.post-norm-depth", "b", "with 2 blocks"),
+    ("lab5.post-norm-depth", "c", "with 1 block"),
+    ("lab5.post-norm-depth", "d", "one letter"),
 ]
 
 RIGHT = [
@@ -21,4 +24,5 @@ RIGHT = [
     ("lab5.gqa-savings", (805_306_368, 525_336_576)),
     ("lab5.loss-meaning", 7.4),
     ("lab5.router-gradient", {1: 0.0, 2: 3e-3}),
+    ("lab5.post-norm-depth", "(a)"),
 ]

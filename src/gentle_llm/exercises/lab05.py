@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from gentle_llm.exercises.core import NotYet, exercise, near, number, pair, whole
+from gentle_llm.exercises.core import NotYet, choice, exercise, near, number, pair, whole
 
 GPT2_SMALL = 124_439_808
 GPT2_TOKEN_TABLE = 50_257 * 768
@@ -88,3 +88,17 @@ def router_gradient(answer: Any) -> None:
             "with top_k=1 the router's gradient from the loss should be zero: build"
             " the model with aux_loss_coef=0.0, so the balancing loss adds none."
         )
+
+
+@exercise("lab5.post-norm-depth", "one letter, 'a' to 'c'")
+def post_norm_depth(answer: Any) -> None:
+    choice(
+        answer,
+        "a",
+        {
+            "b": "compare the two orders' last validation losses with 2 blocks: is post-norm"
+            " within a few hundredths of pre-norm, or still near the character-frequency loss?",
+            "c": "with 1 block, compare post-norm's last validation loss with the"
+            " character-frequency loss printed under the table: has it moved below it?",
+        },
+    )
