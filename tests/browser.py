@@ -151,10 +151,13 @@ def open_page(
     browser: Browser,
     url: str,
     *,
-    timeout_ms: int = 30_000,
+    timeout_ms: int = 120_000,
     viewport: tuple[int, int] = (1280, 900),
 ) -> Iterator[tuple[Page, PageReport]]:
     """Open `url` in a fresh context; yield the page and its (still growing) report.
+
+    The timeout is generous because `make test` runs a lab on the other core meanwhile: a book
+    page that loads in 2 to 3 s on a quiet machine once took over 30 s there.
 
     Every request to a host other than the loopback is recorded and blocked, so a page that
     would need the internet fails here even on a machine that has it.

@@ -17,6 +17,9 @@ WRONG = [
     ("lab5.post-norm-depth", "b", "with 2 blocks"),
     ("lab5.post-norm-depth", "c", "with 1 block"),
     ("lab5.post-norm-depth", "d", "one letter"),
+    ("lab5.warm-up", "b", "warmup_steps=0"),
+    ("lab5.warm-up", "c", "character-frequency"),
+    ("lab5.warm-up", 1, "one letter"),
 ]
 
 RIGHT = [
@@ -25,4 +28,5 @@ RIGHT = [
     ("lab5.loss-meaning", 7.4),
     ("lab5.router-gradient", {1: 0.0, 2: 3e-3}),
     ("lab5.post-norm-depth", "(a)"),
+    ("lab5.warm-up", " A "),
 ]

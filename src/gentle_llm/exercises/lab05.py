@@ -102,3 +102,17 @@ def post_norm_depth(answer: Any) -> None:
             " character-frequency loss printed under the table: has it moved below it?",
         },
     )
+
+
+@exercise("lab5.warm-up", "one letter, 'a' to 'c'")
+def warm_up(answer: Any) -> None:
+    choice(
+        answer,
+        "a",
+        {
+            "b": "compare pre-norm's last validation loss with the 2.4 or so it reached with the"
+            " warm-up: check that the cell ran with warmup_steps=0 and n_layer=4.",
+            "c": "look again at the two rows: which order is still near the character-frequency"
+            " loss printed under the table?",
+        },
+    )
