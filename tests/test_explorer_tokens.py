@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +28,18 @@ def bpe_tok() -> BPETokenizer:
 
 def _spans(page: str) -> list[str]:
     return re.findall(r'<span class="gllm-t".*?</span>(?=<span class="gllm-t"|</div>)', page)
+
+
+def _data_json(page: str) -> str:
+    """The tokenizer data an explore_tokens page carries, as stored in it."""
+    found = re.search(r'<script type="application/json" class="gllm-data">(.*?)</script>', page)
+    assert found, "no tokenizer data in the page"
+    return found.group(1)
+
+
+def _unpacked_vocab(spec: dict) -> list[str]:
+    """A tiktoken spec's vocabulary as tokens.js unpacks it: base64, then gzip, then UTF-8."""
+    return gzip.decompress(base64.b64decode(spec["vocab_gzip"])).decode("utf-8").split(" ")
 
 
 # ---- plain HTML checks ----------------------------------------------------------------------
@@ -248,6 +263,17 @@ REFUSED = ["<|endoftext|> starts here", "unknown: ✓ Ω"]
 
 
 @pytest.fixture(scope="module")
+def lab2_pair() -> dict[str, object]:
+    """The two tiktoken tokenizers of Lab 2's explorer."""
+    from gentle_llm.tokenizers import TiktokenTokenizer
+
+    return {
+        "GPT-2/3 (r50k)": TiktokenTokenizer("r50k_base"),
+        "GPT-4 (cl100k)": TiktokenTokenizer("cl100k_base"),
+    }
+
+
+@pytest.fixture(scope="module")
 def typing_tokenizers() -> dict[str, object]:
     from gentle_llm.tokenizers import TiktokenTokenizer
 
@@ -289,8 +315,7 @@ def test_explore_tokens_prerenders_the_python_tokens(typing_tokenizers) -> None:
     # the box holds the text (escaped), hidden until the script shows it
     assert '<textarea class="gllm-input"' in page and 'style="display:none">Café' in page
     assert "a note" in page
-    data = re.search(r'<script type="application/json" class="gllm-data">(.*?)</script>', page)
-    payload = json.loads(data.group(1))
+    payload = json.loads(_data_json(page))
     bpe = typing_tokenizers["BPE, GPT-4 split"]
     spec = payload["tokenizers"][1]
     assert spec["kind"] == "bpe" and spec["pattern"] == "gpt4"
@@ -305,23 +330,45 @@ def test_explore_tokens_shows_python_refusals(typing_tokenizers) -> None:
     assert "Characters not in the vocabulary" in page
 
 
-def test_tiktoken_vocabularies_travel_whole() -> None:
-    from gentle_llm.tokenizers import TiktokenTokenizer
-
+def test_tiktoken_vocabularies_travel_whole(lab2_pair) -> None:
     alphabet = ex._alphabet()
-    for name, count in [("r50k_base", 50_256), ("cl100k_base", 100_256)]:
-        encoding = TiktokenTokenizer(name).encoding
-        vocab = ex._tiktoken_vocab(name).split(" ")
+    payload = json.loads(_data_json(ex.explore_tokens_html(lab2_pair, "x")))
+    counts = {"r50k_base": 50_256, "cl100k_base": 100_256}
+    for spec, tokenizer in zip(payload["tokenizers"], lab2_pair.values(), strict=True):
+        assert spec["kind"] == "tiktoken" and "vocab" not in spec  # only the packed list
+        vocab = _unpacked_vocab(spec)
+        count = counts[tokenizer.name]
         assert len(vocab) == count
+        assert vocab == ex._tiktoken_vocab(tokenizer.name).split(" ")
         for token_id in (0, 255, 256, 1000, count - 1):
             stand_in = vocab[token_id]
             assert bytes(alphabet.index(c) for c in stand_in) == (
-                encoding.decode_single_token_bytes(token_id)
+                tokenizer.encoding.decode_single_token_bytes(token_id)
             )
-    # the size the page pays for each, in UTF-8 bytes (the docstring quotes 0.4 and 0.8 MB)
-    sizes = {n: len(ex._tiktoken_vocab(n).encode("utf-8")) for n in ("r50k_base", "cl100k_base")}
-    assert 300_000 < sizes["r50k_base"] < 500_000
-    assert 600_000 < sizes["cl100k_base"] < 900_000
+    # what the page pays for each, in bytes (the docstrings quote 0.26 and 0.55 MB)
+    sizes = {n: len(ex._tiktoken_vocab_gzip(n)) for n in counts}
+    assert 200_000 < sizes["r50k_base"] < 300_000
+    assert 500_000 < sizes["cl100k_base"] < 600_000
+
+
+def test_packed_vocabulary_is_the_same_on_every_machine() -> None:
+    # A fixed gzip header (time 0, operating system "unknown"), where gzip.compress writes the
+    # time of day, or on Python 3.11 zlib's code for the system: the stored notebook outputs
+    # must not depend on when or where they ran.
+    packed = base64.b64decode(ex._tiktoken_vocab_gzip("r50k_base"))
+    assert packed[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    assert gzip.decompress(ex._gzip(b"abc " * 1000)) == b"abc " * 1000
+
+
+def test_lab2_explorer_data_is_compressed(lab2_pair) -> None:
+    # Lab 2's explorer carries GPT-2's and GPT-4's vocabularies. As plain text they took 1.22
+    # MB of the page; packed they take 0.81 MB, and the size limit lets them through.
+    bound = 900_000
+    plain = sum(len(ex._tiktoken_vocab(t.name).encode("utf-8")) for t in lab2_pair.values())
+    assert plain > bound  # the old format fails this bound
+    data = _data_json(ex.explore_tokens_html(lab2_pair, "To be, or not to be"))
+    assert len(data.encode("utf-8")) < bound
+    assert len(data.encode("utf-8")) < ex.MAX_BYTES
 
 
 def test_explore_tokens_refuses_what_cannot_run_in_the_page(typing_tokenizers) -> None:
@@ -345,9 +392,41 @@ def test_explore_tokens_refuses_what_cannot_run_in_the_page(typing_tokenizers) -
 
 
 def test_explore_tokens_refuses_a_page_too_big(typing_tokenizers, monkeypatch) -> None:
-    monkeypatch.setattr(ex, "MAX_BYTES", 10_000)
-    with pytest.raises(ValueError, match="pick fewer"):
-        ex.explore_tokens_html([typing_tokenizers["GPT-2 (r50k_base)"]], "x")
+    gpt2 = [typing_tokenizers["GPT-2 (r50k_base)"]]
+    carried = len(_data_json(ex.explore_tokens_html(gpt2, "x")).encode("utf-8"))
+    # the limit applies to exactly what the page carries: the packed vocabulary
+    monkeypatch.setattr(ex, "MAX_BYTES", carried)
+    ex.explore_tokens_html(gpt2, "x")
+    monkeypatch.setattr(ex, "MAX_BYTES", carried - 1)
+    with pytest.raises(ValueError, match=r"would add 0\.26 MB .*pick fewer"):
+        ex.explore_tokens_html(gpt2, "x")
+
+
+def _write_page(folder: Path, body: str) -> Path:
+    """A page file holding ``body``, to open in the browser; returns its path."""
+    page_file = folder / "explore.html"
+    page_file.write_text(
+        f'<!doctype html><html><head><meta charset="utf-8"><title>t</title></head>'
+        f"<body>{body}</body></html>",
+        encoding="utf-8",
+    )
+    return page_file
+
+
+def _collect_errors(page) -> list[str]:
+    """A list that fills with the page's console errors, uncaught errors and dialogs."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (errors.append("dialog " + d.message), d.dismiss()))
+    return errors
+
+
+def _wait_until_ready(explorer) -> None:
+    """Wait until the explorer's tokenizers are unpacked; it draws what was typed at once."""
+    explorer.page.wait_for_function(
+        "root => root.dataset.tokenizers === 'ready'", arg=explorer.element_handle()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -356,20 +435,18 @@ def typing_page(tmp_path_factory, typing_tokenizers):
     from browser import chromium
 
     body = ex.explore_tokens_html(typing_tokenizers, "Hello")
-    page_file = tmp_path_factory.mktemp("typing") / "explore.html"
-    page_file.write_text(
-        f'<!doctype html><html><head><meta charset="utf-8"><title>t</title></head>'
-        f"<body>{body}</body></html>",
-        encoding="utf-8",
-    )
-    errors: list[str] = []
+    page_file = _write_page(tmp_path_factory.mktemp("typing"), body)
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 800})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: (errors.append("dialog " + d.message), d.dismiss()))
+        errors = _collect_errors(page)
         page.goto(page_file.as_uri())
         yield page, errors
+
+
+def _type(page, text: str) -> None:
+    """Type ``text`` into the page's one box and wait until its tokens are drawn."""
+    page.fill("textarea.gllm-input", text)
+    _wait_until_ready(page.locator(".gllm-tokens"))
 
 
 _BLOCKS_JS = """
@@ -386,7 +463,7 @@ root => Array.from(root.querySelectorAll(".gllm-block")).map(block => ({
 def test_typed_text_gets_the_ids_python_gives(typing_page, typing_tokenizers, text) -> None:
     page, errors = typing_page
     assert page.locator("textarea.gllm-input").is_visible()  # the script has shown the box
-    page.fill("textarea.gllm-input", text)
+    _type(page, text)  # the first text typed also unpacks GPT-2's and GPT-4's vocabularies
     typed = page.input_value("textarea.gllm-input")
     assert typed == text  # nothing was lost on the way in (a text box turns \r\n into \n)
     shown = page.locator(".gllm-tokens").evaluate(_BLOCKS_JS)
@@ -433,8 +510,10 @@ def test_typed_text_with_characters_only_python_knows_as_letters(
     # and sent as one JSON string each way, which Playwright passes far faster than a list.
     results = json.loads(
         page.locator(".gllm-tokens").evaluate(
-            "(root, texts) => JSON.stringify(JSON.parse(texts).map("
-            "t => root.gllmTokenize(t).map(r => r.ids || null)))",
+            "async (root, texts) => { const out = [];"
+            " for (const t of JSON.parse(texts)) {"
+            " out.push((await root.gllmTokenize(t)).map(r => r.ids || null)); }"
+            " return JSON.stringify(out); }",
             json.dumps(texts),
         )
     )
@@ -451,7 +530,7 @@ def test_typed_text_with_characters_only_python_knows_as_letters(
 def test_no_token_is_split_across_two_lines(typing_page) -> None:
     page, errors = typing_page
     page.set_viewport_size({"width": 320, "height": 800})
-    page.fill("textarea.gllm-input", " ".join(["internationalisation", "🍓🍓", "   x"] * 12))
+    _type(page, " ".join(["internationalisation", "🍓🍓", "   x"] * 12))
     split_js = """() => Array.from(document.querySelectorAll(".gllm-t"))
         .filter(t => t.getClientRects().length > 1).length"""
     lines_js = """() => new Set(Array.from(document.querySelectorAll(".gllm-block")[4]
@@ -466,4 +545,64 @@ def test_no_token_is_split_across_two_lines(typing_page) -> None:
     assert page.evaluate(split_js) > 0
     broken.evaluate("node => node.remove()")
     page.set_viewport_size({"width": 1000, "height": 800})
+    assert errors == []
+
+
+def _shown_ids(explorer) -> list[list[int]]:
+    return [block["ids"] for block in explorer.evaluate(_BLOCKS_JS)]
+
+
+def test_vocabularies_are_unpacked_only_when_the_box_is_used(tmp_path, lab2_pair) -> None:
+    from browser import chromium
+
+    start, typed = "Hello", "Unpacked once typed: 12345 🍓 don't"
+    body = ex.explore_tokens_html(lab2_pair, start) + ex.explore_tokens_html(lab2_pair, start)
+    drawn_first = [tok.encode(start) for tok in lab2_pair.values()]
+    with chromium() as browser:
+        page = browser.new_page()
+        errors = _collect_errors(page)
+        page.goto(_write_page(tmp_path, body).as_uri())
+        first, second = page.locator(".gllm-tokens").all()
+        # loaded and drawn, nothing unpacked yet
+        assert [e.get_attribute("data-tokenizers") for e in (first, second)] == ["packed"] * 2
+        assert first.locator("textarea.gllm-input").is_visible()
+        assert _shown_ids(first) == drawn_first
+
+        # typing alone (an input event, the box never focused) unpacks, then draws the text
+        first.locator("textarea.gllm-input").evaluate(
+            "(box, text) => { box.value = text;"
+            " box.dispatchEvent(new Event('input', { bubbles: true })); }",
+            typed,
+        )
+        _wait_until_ready(first)
+        assert _shown_ids(first) == [tok.encode(typed) for tok in lab2_pair.values()]
+        assert second.get_attribute("data-tokenizers") == "packed"  # each box on its own
+
+        # clicking into a box unpacks too, and keeps the tokens drawn until the reader types
+        second.locator("textarea.gllm-input").focus()
+        _wait_until_ready(second)
+        assert _shown_ids(second) == drawn_first
+    assert errors == []
+
+
+def test_an_old_browser_keeps_the_drawn_tokens_and_says_why(tmp_path, lab2_pair, char_tok) -> None:
+    from browser import chromium
+
+    body = ex.explore_tokens_html(lab2_pair, "Hello") + ex.explore_tokens_html([char_tok], "cat")
+    with chromium() as browser:
+        page = browser.new_page()
+        errors = _collect_errors(page)
+        page.add_init_script("delete window.DecompressionStream;")  # as before Safari 16.4
+        page.goto(_write_page(tmp_path, body).as_uri())
+        packed, plain = page.locator(".gllm-tokens").all()
+        assert packed.get_attribute("data-tokenizers") == "unsupported"
+        assert not packed.locator("textarea.gllm-input").is_visible()
+        note = packed.locator(".gllm-fallback")
+        assert note.is_visible() and "needs a newer browser" in note.inner_text()
+        assert _shown_ids(packed) == [tok.encode("Hello") for tok in lab2_pair.values()]
+        # an explorer with nothing to unpack still works in such a browser
+        assert not plain.locator(".gllm-fallback").is_visible()
+        plain.locator("textarea.gllm-input").fill("the hat")
+        _wait_until_ready(plain)
+        assert _shown_ids(plain) == [char_tok.encode("the hat")]
     assert errors == []

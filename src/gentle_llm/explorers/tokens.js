@@ -170,12 +170,13 @@ function bpeEncoder(spec) {
 // chunk, repeatedly join the adjacent two parts whose joined bytes have the lowest rank (the
 // leftmost if several), as tiktoken's byte_pair_merge does. Bytes travel as GPT-2's
 // printable stand-in characters (the `alphabet`, one character per byte value), so a
-// token's string is also its lookup key.
-function tiktokenEncoder(spec) {
+// token's string is also its lookup key. `vocab` is the unpacked list, tokens separated by
+// spaces, in id order.
+function tiktokenEncoder(spec, vocab) {
   var alphabet = Array.from(data.alphabet);
   var byteOf = new Map();
   alphabet.forEach(function (c, b) { byteOf.set(c, b); });
-  var tokens = spec.vocab.split(" ");
+  var tokens = vocab.split(" ");
   var rankOf = new Map();
   tokens.forEach(function (t, r) { rankOf.set(t, r); });
   function encodeChunk(s) {
@@ -212,12 +213,69 @@ function tiktokenEncoder(spec) {
   };
 }
 
-var MAKERS = { char: charEncoder, bpe: bpeEncoder, tiktoken: tiktokenEncoder };
-var encoders = data.tokenizers.map(function (spec) { return MAKERS[spec.kind](spec); });
-// For the curious (in the browser's console) and for tests: what each tokenizer gives for a
-// text, without drawing it: [{ids: [...], pieces: [...]} or {error: "..."}, ...].
+// ---- unpacking: the tokenizers are made when the reader first uses the box ----------------
+// GPT-2's and GPT-4's vocabularies travel as base64 text of gzip data, a third smaller than
+// the plain lists. Unpacking them and building their lookup tables waits until the reader
+// clicks into the box or types: the tokens of the starting text are already drawn, so a
+// reader who only looks pays nothing. root's data-tokenizers says where this stands:
+// "packed", "unpacking", "ready", "unsupported" (a browser too old) or "failed".
+var fallback = root.querySelector(".gllm-fallback");
+var needsUnpacking = data.tokenizers.some(function (spec) { return spec.kind === "tiktoken"; });
+if (needsUnpacking && typeof DecompressionStream !== "function") {
+  // The box stays hidden and the drawn tokens stay; this line replaces the no-JavaScript note.
+  fallback.textContent = "Typing your own text here needs a newer browser (Chrome or Edge " +
+    "80, Firefox 113, Safari 16.4 or later); the tokens of the text below are shown without it.";
+  root.setAttribute("data-tokenizers", "unsupported");
+  return;
+}
+root.setAttribute("data-tokenizers", "packed");
+
+function gunzipText(base64) {
+  var binary = atob(base64);
+  var bytes = new Uint8Array(binary.length);
+  for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).text();  // the vocabulary was UTF-8
+}
+
+var MAKERS = { char: charEncoder, bpe: bpeEncoder };
+function makeEncoder(spec) {
+  if (spec.kind === "tiktoken") {
+    return gunzipText(spec.vocab_gzip).then(function (vocab) {
+      return tiktokenEncoder(spec, vocab);
+    });
+  }
+  return Promise.resolve(MAKERS[spec.kind](spec));
+}
+
+var encoders = null;  // one function per tokenizer, once unpacked
+var loading = null;
+// A Promise of the encoders (null if unpacking failed); the work is done once, on first call.
+function loadEncoders() {
+  if (!loading) {
+    root.setAttribute("data-tokenizers", "unpacking");
+    loading = Promise.all(data.tokenizers.map(makeEncoder)).then(function (made) {
+      encoders = made;
+      root.setAttribute("data-tokenizers", "ready");
+      return made;
+    }, function (error) {
+      fallback.textContent = "The tokenizers could not be unpacked (" + error + "); the " +
+        "tokens of the text below are those of the starting text.";
+      fallback.style.display = "";
+      root.setAttribute("data-tokenizers", "failed");
+      return null;
+    });
+  }
+  return loading;
+}
+
+// For the curious (in the browser's console) and for tests: a Promise of what each tokenizer
+// gives for a text, without drawing it: [{ids: [...], pieces: [...]} or {error: "..."}, ...].
 root.gllmTokenize = function (text) {
-  return encoders.map(function (encode) { return encode(String(text)); });
+  return loadEncoders().then(function (made) {
+    if (!made) { throw new Error("the tokenizers could not be unpacked"); }
+    return made.map(function (encode) { return encode(String(text)); });
+  });
 };
 
 // ---- drawing (the same HTML as _tokens_block in Python) -----------------------------------
@@ -287,6 +345,18 @@ function render() {
   if (chars) { chars.textContent = Array.from(text).length + " characters"; }
 }
 
-input.addEventListener("input", render);
-root.querySelector(".gllm-fallback").style.display = "none";
+var waiting = false;
+function update() {
+  if (encoders) { render(); return; }  // at once, so typing stays instant
+  if (waiting) { return; }  // one drawing after unpacking shows the latest text
+  waiting = true;
+  loadEncoders().then(function (made) {
+    waiting = false;
+    if (made) { render(); }
+  });
+}
+
+input.addEventListener("focus", loadEncoders);
+input.addEventListener("input", update);
+fallback.style.display = "none";
 input.style.display = "";
