@@ -20,6 +20,9 @@ WRONG = [
     ("lab5.warm-up", "b", "warmup_steps=0"),
     ("lab5.warm-up", "c", "character-frequency"),
     ("lab5.warm-up", 1, "one letter"),
+    ("lab5.clipping", "b", "largest one below 1"),
+    ("lab5.clipping", "c", "which is lower"),
+    ("lab5.clipping", "no idea", "one letter"),
 ]
 
 RIGHT = [
@@ -29,4 +32,5 @@ RIGHT = [
     ("lab5.router-gradient", {1: 0.0, 2: 3e-3}),
     ("lab5.post-norm-depth", "(a)"),
     ("lab5.warm-up", " A "),
+    ("lab5.clipping", "a"),
 ]

@@ -116,3 +116,17 @@ def warm_up(answer: Any) -> None:
             " loss printed under the table?",
         },
     )
+
+
+@exercise("lab5.clipping", "one letter, 'a' to 'c'")
+def clipping(answer: Any) -> None:
+    choice(
+        answer,
+        "a",
+        {
+            "b": "record the gradient lengths of an unclipped run (the hint under the exercise"
+            " shows how): is the largest one below 1?",
+            "c": "compare each seed's last validation loss without clipping with the same seed's"
+            " with clipping: which is lower?",
+        },
+    )
