@@ -10,7 +10,14 @@ from peft import LoraConfig, get_peft_model
 from torch import nn
 
 from gentle_llm.llama import Llama, LlamaConfig
-from gentle_llm.lora import LoRALinear, add_lora, count_parameters, lora_layers, merge_lora
+from gentle_llm.lora import (
+    LoRALinear,
+    add_lora,
+    count_parameters,
+    lora_layers,
+    merge_lora,
+    unload_lora,
+)
 from gentle_llm.model import GPT
 
 SMOL_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -98,6 +105,23 @@ def test_new_lora_starts_identical_and_merge_is_exact(tiny_gpt_config):
     assert all(type(m) is not LoRALinear for m in ours.modules())
 
 
+def test_unload_gives_the_base_model_back_for_a_new_adapter(tiny_gpt_config):
+    base = _gpt(tiny_gpt_config)
+    model = add_lora(copy.deepcopy(base), r=2, alpha=4)
+    idx = torch.randint(0, tiny_gpt_config.vocab_size, (2, 8))
+    with torch.no_grad():
+        _randomise_b(model, seed=1)
+        adapted = model(idx)[0]
+        unload_lora(model)
+        after = model(idx)[0]
+    assert not torch.equal(adapted, base(idx)[0])  # the adapter did change the outputs
+    assert torch.equal(after, base(idx)[0])
+    assert not lora_layers(model)
+    assert count_parameters(model)["trainable"] == 0  # still frozen
+    second = add_lora(model, r=2, alpha=4)  # a fresh adapter on the same weights
+    assert len(lora_layers(second)) == len(lora_layers(add_lora(copy.deepcopy(base), r=2)))
+
+
 def test_llama_default_targets_skip_the_tied_head():
     config = LlamaConfig(
         vocab_size=50,
@@ -158,5 +182,7 @@ def test_twice_and_nothing_to_merge(tiny_gpt_config):
         add_lora(model)
     with pytest.raises(ValueError, match="no LoRA layers to merge"):
         merge_lora(_gpt(tiny_gpt_config))
+    with pytest.raises(ValueError, match="no LoRA layers to unload"):
+        unload_lora(_gpt(tiny_gpt_config))
     with pytest.raises(TypeError, match="wraps an nn.Linear"):
         LoRALinear(nn.Conv1d(2, 2, 1), r=1, alpha=1)

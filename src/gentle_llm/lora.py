@@ -12,6 +12,7 @@ out computing exactly what the original did; training moves it away from there.
   ``transformers`` model such as SmolLM2) and freezes everything else.
 * :func:`merge_lora` folds each ``B A`` back into ``W``: plain linear layers again, nothing
   extra to compute when generating.
+* :func:`unload_lora` drops the adapter instead: the base model back, ready for another one.
 * :func:`count_parameters` shows how few numbers are trained.
 
 The layers compute the same numbers as the ``peft`` library's LoRA (a test checks it); this
@@ -29,7 +30,14 @@ from torch import Tensor, nn
 
 from gentle_llm import checks
 
-__all__ = ["LoRALinear", "add_lora", "count_parameters", "lora_layers", "merge_lora"]
+__all__ = [
+    "LoRALinear",
+    "add_lora",
+    "count_parameters",
+    "lora_layers",
+    "merge_lora",
+    "unload_lora",
+]
 
 
 class LoRALinear(nn.Module):
@@ -164,6 +172,22 @@ def merge_lora(model: nn.Module) -> nn.Module:
     for name, layer in wrapped.items():
         parent_name, _, child = name.rpartition(".")
         setattr(model.get_submodule(parent_name), child, layer.merged())
+    return model
+
+
+def unload_lora(model: nn.Module) -> nn.Module:
+    """Replace every :class:`LoRALinear` by the frozen layer it wraps: the adapter is dropped.
+
+    In place; returns the model, which computes exactly what it did before :func:`add_lora`
+    (LoRA never changes ``W``). One base model can so serve one adapter after another. The
+    base layers stay frozen; ``model.requires_grad_(True)`` unfreezes them.
+    """
+    wrapped = lora_layers(model)
+    if not wrapped:
+        raise ValueError("This model has no LoRA layers to unload; add them with add_lora(model).")
+    for name, layer in wrapped.items():
+        parent_name, _, child = name.rpartition(".")
+        setattr(model.get_submodule(parent_name), child, layer.base)
     return model
 
 
