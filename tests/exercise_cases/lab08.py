@@ -17,6 +17,9 @@ WRONG = [
     ("lab8.prompt-loss", (-2.60, -9.83), "above 0"),
     ("lab8.dpo-reference", "a", "only the difference"),
     ("lab8.dpo-reference", "c", "what the reference terms"),
+    ("lab8.no-mask", "b", "labels cover the prompt"),
+    ("lab8.no-mask", "c", "one template"),
+    ("lab8.no-mask", 0.31, "letter"),
 ]
 
 RIGHT = [
@@ -25,4 +28,5 @@ RIGHT = [
     ("lab8.prompt-loss", (2.60, 9.83)),
     ("lab8.prompt-loss", (3.5, 5.0)),
     ("lab8.dpo-reference", "b"),
+    ("lab8.no-mask", "a"),
 ]

@@ -88,3 +88,17 @@ def dpo_reference(answer: Any) -> None:
             " started.",
         },
     )
+
+
+@exercise("lab8.no-mask", "a letter: where the prompt loss lands without the mask")
+def no_mask(answer: Any) -> None:
+    choice(
+        answer,
+        "a",
+        {
+            "b": "check that the new model trained on the pairs (p[:1], p[1:] + a), so its"
+            " labels cover the prompt, and that you measured that model, not sft_gpt.",
+            "c": "compare the new model's prompt loss with before_sft from Exercise 2: is it"
+            " close, or far below? The prompts all follow one template.",
+        },
+    )
