@@ -3,7 +3,9 @@
 #
 #   compat_env.sh oldest   the OLDEST transformers, tokenizers and tiktoken that pyproject.toml
 #                          allows (`make test-oldest`), so a lower bound that no longer works is
-#                          seen in CI, not by a learner whose Colab has that version;
+#                          seen in CI, not by a learner whose Colab has that version; peft, the
+#                          test reference, is held at its lower bound too, because its newer
+#                          releases drop the old transformers (peft 0.22 warns on import);
 #   compat_env.sh newest   the NEWEST release of every package pyproject.toml allows, what a
 #                          fresh Colab runtime installs (`make test-newest`), so a new upstream
 #                          release shows up as one failing run with its cause, while `make test`
@@ -27,7 +29,7 @@ PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv-$MODE}
 TORCH_VERSION=${TORCH_VERSION:-2.13.0}
 # The packages held at their lower bound. The rest resolve as usual (to what these allow).
-OLDEST="transformers tokenizers tiktoken"
+OLDEST="transformers tokenizers tiktoken peft"
 
 if [ ! -x "$VENV/bin/python" ]; then
   echo "Creating the compatibility environment $VENV with $($PYTHON --version)"
@@ -73,7 +75,9 @@ import tomllib
 
 out, names = sys.argv[1], sys.argv[2:]
 with open("pyproject.toml", "rb") as f:
-    deps = tomllib.load(f)["project"]["dependencies"]
+    project = tomllib.load(f)["project"]
+# The installed extra (dev) names its own bounds, peft's among them.
+deps = project["dependencies"] + project["optional-dependencies"]["dev"]
 pins = {}
 for dep in deps:
     match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9A-Za-z.]*)\s*(?:,.*)?", dep)
