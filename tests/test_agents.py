@@ -70,7 +70,7 @@ def test_parse_tool_call_reads_good_calls(reply, expected):
         ),
         (
             '<tool_call>{"name": "weekday", "arguments": {}}</tool_call>',
-            "'date' is a required property",
+            "in weekday's arguments: 'date' is a required property.",
         ),
         (
             '<tool_call>{"name": "weekday", "arguments": {"date": 20261225}}</tool_call>',
@@ -78,7 +78,7 @@ def test_parse_tool_call_reads_good_calls(reply, expected):
         ),
         (
             '<tool_call>{"name": "weekday", "arguments": "2026-12-25"}</tool_call>',
-            "is not of type 'object'",
+            "in weekday's arguments: '2026-12-25' is not of type 'object'.",
         ),
         ("<tool_call>" + "[" * 5000 + "]" * 5000 + "</tool_call>", "over 4000 characters"),
         ("<tool_call>" + "[" * 1500 + "]" * 1500 + "</tool_call>", "nested too deeply"),

@@ -71,6 +71,20 @@ def test_poisoned_page_carries_its_payload_and_targets_ferry_questions():
     assert len(targets) == 8 and all(q["document"].startswith("ferry") for q in targets)
 
 
+def test_poisoned_payload_is_retrieved_for_its_ferry_questions(chunks):
+    # Lab 14's injection experiment only means something if the chunk that carries the
+    # instruction (not merely another chunk of the page) reaches the model's prompt.
+    poisoned = HANDBOOK["poisoned"]
+    attacked = chunks + chunk_documents([poisoned])
+    index = HybridIndex(KeywordIndex(attacked), SemanticIndex(attacked))
+    targets = [HANDBOOK["questions"][i]["question"] for i in poisoned["topic_questions"]]
+    reached = sum(
+        any(poisoned["payload"] in hit.chunk.text for hit in index.search(question, 2))
+        for question in targets
+    )
+    assert reached >= 2, f"the payload's chunk is in the top 2 for only {reached} of 8 questions"
+
+
 def test_chunks_keep_every_word_in_order_and_respect_the_limit(chunks):
     for document in HANDBOOK["documents"]:
         own = [c for c in chunks if c.document == document["id"]]

@@ -149,7 +149,7 @@ def parse_tool_call(reply: str, schemas: Sequence[dict[str, Any]]) -> ToolCall |
     try:
         jsonschema.validate(arguments, tools[call["name"]]["parameters"])
     except jsonschema.ValidationError as error:
-        where = "".join(f"[{p!r}]" for p in error.absolute_path) or " the arguments"
+        where = "".join(f"[{p!r}]" for p in error.absolute_path)
         raise ToolCallError(
             f"Error: in {call['name']}'s arguments{where}: {error.message}."
         ) from None
